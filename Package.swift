@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "toolhost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "toolhost", targets: ["toolhost"]),
+        .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
+        // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
+        .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The stable C ABI (include/toolhost.h, linked into include/ of this target).
+        .target(name: "ToolHostABI"),
+        // libffi from the system (Debian: libffi-dev).
+        .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        .target(
+            name: "ToolHostCore",
+            dependencies: [
+                "ToolHostABI",
+                "CFFI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "toolhost",
+            dependencies: [
+                "ToolHostCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // First-party plugins.
+        .target(
+            name: "CExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/CExample",
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
+        .testTarget(
+            name: "ToolHostCoreTests",
+            dependencies: ["ToolHostCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

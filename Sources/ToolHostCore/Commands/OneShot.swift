@@ -1,0 +1,130 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The work behind `toolhost tools`, `toolhost call` and `toolhost check`: the host without
+/// the protocol.
+public enum OneShot {
+    /// The merged tool list as a `tools/list` result for `revision`.
+    public static func toolList(_ host: PluginHost, revision: ProtocolRevision) -> JSON {
+        .object(["tools": .array(host.registry.tools.map { $0.listEntry(for: revision) })])
+    }
+
+    public enum CallError: Error, CustomStringConvertible {
+        case unknownTool(String, available: [String])
+        case invalidJSON(String)
+
+        public var description: String {
+            switch self {
+            case .unknownTool(let name, let available):
+                "unknown tool \(name); available: \(available.isEmpty ? "none (no plugin loaded)" : available.joined(separator: ", "))"
+            case .invalidJSON(let reason):
+                "the arguments are not a JSON object: \(reason)"
+            }
+        }
+    }
+
+    /// Runs one tool call and waits for it.
+    /// - Parameters:
+    ///   - argumentsText: a JSON object, as typed on the command line.
+    ///   - progress: receives progress reports (the call asks for them when this is set).
+    ///   - log: receives the call's log lines.
+    /// - Returns: the call's outcome (schema violations come back as an error outcome, as an
+    ///   MCP client would see them).
+    /// - Throws: ``CallError`` for an unknown tool or arguments that are not a JSON object.
+    public static func call(
+        _ host: PluginHost, tool name: String, argumentsText: String,
+        progress: (@Sendable (Double, Double?, String?) -> Void)?, log: (@Sendable (LogLevel, String) -> Void)?
+    ) throws(CallError) -> CallOutcome {
+        guard let tool = host.registry.tool(named: name) else {
+            throw .unknownTool(name, available: host.registry.tools.map(\.name))
+        }
+        let arguments: JSON
+        do {
+            arguments = try JSONParser.parse(argumentsText.isEmpty ? "{}" : argumentsText)
+        } catch {
+            throw .invalidJSON("\(error)")
+        }
+        guard case .object = arguments else { throw .invalidJSON("got \(SchemaValidator.describe(arguments))") }
+        if let violation = tool.inputSchema.validate(arguments) {
+            return .failure("Invalid arguments for tool \(name): \(violation).", status: ABIStatus.invalidArgument)
+        }
+        let done = ConditionLock()
+        let result = Mutex<CallOutcome?>(nil)
+        let observer = CallObserver(progress: progress, log: log) { _, outcome in
+            result.withLock { $0 = outcome }
+            done.withLock { done.signal() }
+        }
+        let call = host.makeCall(tool: tool, arguments: arguments, requestID: "1", revision: .latestHandshake, observer: observer)
+        host.start(call)
+        done.lock()
+        while result.withLock({ $0 }) == nil { done.wait(seconds: 0.1) }
+        done.unlock()
+        return result.withLock { $0! }
+    }
+
+    /// A call's result as a CallToolResult of the latest handshake revision.
+    public static func callResultJSON(_ outcome: CallOutcome) -> JSON {
+        ResultShaper.callResult(outcome, tool: nil, revision: .latestHandshake)
+    }
+
+    /// A human-readable report of the plugins loaded and the problems found.
+    /// - Returns: the report and whether everything was clean.
+    public static func checkReport(_ host: PluginHost) -> (text: String, clean: Bool) {
+        var lines: [String] = []
+        let registry = host.registry
+        for plugin in host.plugins {
+            let tools = registry.tools.filter { $0.plugin === plugin }
+            lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
+            lines.append("  file: \(plugin.path)")
+            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host speaks \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor))\(plugin.serial ? ", serial" : "")")
+            lines.append("  tools: \(tools.count)")
+            for tool in tools {
+                var extras: [String] = []
+                if tool.outputSchema != nil { extras.append("output schema") }
+                if tool.annotations != nil { extras.append("annotations") }
+                lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
+            }
+        }
+        if host.plugins.isEmpty { lines.append("no plugin loaded") }
+        if !host.problems.isEmpty {
+            lines.append("problems: \(host.problems.count)")
+            for problem in host.problems { lines.append("  \(problem)") }
+        }
+        let clean = host.problems.isEmpty && !host.plugins.isEmpty
+        lines.append(clean ? "ok" : "FAILED")
+        return (lines.joined(separator: "\n"), clean)
+    }
+
+    private static func firstLine(_ s: String) -> String {
+        let line = s.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? s
+        return line.count > 100 ? String(line.prefix(100)) + "…" : line
+    }
+}
+
+/// Routes SIGTERM and SIGINT to a handler thread: call ``install(_:)`` before any other
+/// thread starts, so every thread inherits the blocked mask and only the handler sees them.
+/// SIGPIPE is ignored (a vanished client shows up as EPIPE on write).
+public enum SignalRouter {
+    public static func install(_ handler: @escaping @Sendable (Int32) -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let mask = set
+        spawnThread(name: "th-signals", stackSize: 256 << 10) {
+            var set = mask
+            var received: Int32 = 0
+            while sigwait(&set, &received) != 0 {}
+            handler(received)
+        }
+    }
+}

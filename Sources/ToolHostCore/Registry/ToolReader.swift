@@ -1,0 +1,87 @@
+import ToolHostABI
+
+/// Reads and checks one `th_tool` of a plugin.
+enum ToolReader {
+    /// MCP tool names: 1–128 characters of A-Z a-z 0-9 _ - .
+    static func isValidName(_ name: String) -> Bool {
+        guard (1...128).contains(name.utf8.count) else { return false }
+        return name.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D || b == 0x2E
+        }
+    }
+
+    static func read(plugin: LoadedPlugin, index: UInt32) -> Result<RegisteredTool, PluginProblem> {
+        func problem(_ message: String, tool: String? = nil) -> Result<RegisteredTool, PluginProblem> {
+            .failure(PluginProblem(path: plugin.path, plugin: plugin.id, tool: tool, message: message))
+        }
+        guard let pointer = plugin.tool(at: index) else {
+            return problem("tool_at(\(index)) returned NULL although tool_count() said there are more")
+        }
+        let t = pointer.pointee
+        guard Int(t.struct_size) >= MemoryLayout<th_tool>.size else {
+            return problem("tool \(index) has struct_size \(t.struct_size), smaller than the \(MemoryLayout<th_tool>.size) bytes of th_tool in ABI 1.0")
+        }
+        guard let namePointer = t.name, let name = HostCallbacks.string(namePointer, ABIStatus.nulTerminated) else {
+            return problem("tool \(index) has no name (or it is not UTF-8)")
+        }
+        guard isValidName(name) else {
+            return problem("tool name \"\(name)\" is not 1-128 characters of A-Z a-z 0-9 _ - .", tool: name)
+        }
+        let title = t.title.flatMap { HostCallbacks.string($0, ABIStatus.nulTerminated) }
+        let summary = t.description.flatMap { HostCallbacks.string($0, ABIStatus.nulTerminated) }
+
+        guard let inputText = t.input_schema_json else {
+            return problem("has no input schema (input_schema_json is NULL)", tool: name)
+        }
+        let inputJSON: JSON
+        do {
+            inputJSON = try parse(inputText)
+        } catch {
+            return problem("input schema is not valid JSON: \(error)", tool: name)
+        }
+        let inputSchema: Schema
+        do {
+            inputSchema = try Schema(inputJSON, requireObjectRoot: true)
+        } catch {
+            return problem("input schema is invalid at \(error)", tool: name)
+        }
+
+        var outputSchema: JSON?
+        if let outputText = t.output_schema_json {
+            do {
+                let json = try parse(outputText)
+                _ = try Schema(json, requireObjectRoot: false)
+                outputSchema = json
+            } catch {
+                return problem("output schema is invalid: \(error)", tool: name)
+            }
+        }
+
+        var annotations: JSONObject?
+        if let annotationsText = t.annotations_json {
+            guard case .object(let object)? = try? parse(annotationsText) else {
+                return problem("annotations are not a JSON object", tool: name)
+            }
+            annotations = object
+        }
+
+        return .success(RegisteredTool(
+            name: name, title: title, summary: summary, inputSchema: inputSchema, outputSchema: outputSchema,
+            annotations: annotations, plugin: plugin, index: index, namePointer: namePointer))
+    }
+
+    private static func parse(_ text: UnsafePointer<CChar>) throws -> JSON {
+        let count = strlen(text)
+        return try text.withMemoryRebound(to: UInt8.self, capacity: count) {
+            try JSONParser.parse(UnsafeBufferPointer(start: $0, count: count))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

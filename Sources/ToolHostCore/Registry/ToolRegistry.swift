@@ -1,0 +1,77 @@
+/// The merged tool list of all loaded plugins: an immutable snapshot, replaced as a whole when
+/// a plugin reports that its tools changed.
+///
+/// Merge rule: plugins are read in load order (see ``PluginDiscovery``), each plugin's tools in
+/// its own order; the first tool to claim a name keeps it, and a later tool with the same name
+/// is skipped and reported. The list order is therefore deterministic: load order, then the
+/// plugin's order.
+public struct ToolRegistry: Sendable {
+    public let tools: [RegisteredTool]
+    private let byName: [String: RegisteredTool]
+    /// Counts rebuilds; changes whenever the set of tools may have changed.
+    public let generation: Int
+
+    public static let empty = ToolRegistry(tools: [], generation: 0)
+
+    init(tools: [RegisteredTool], generation: Int) {
+        self.tools = tools
+        self.generation = generation
+        var map: [String: RegisteredTool] = [:]
+        for tool in tools { map[tool.name] = tool }
+        byName = map
+    }
+
+    public func tool(named name: String) -> RegisteredTool? { byName[name] }
+
+    /// Reads every plugin's tools, checks them, and merges them.
+    /// - Returns: the registry and the problems found (skipped tools).
+    static func build(plugins: [LoadedPlugin], generation: Int) -> (ToolRegistry, [PluginProblem]) {
+        var tools: [RegisteredTool] = []
+        var owners: [String: LoadedPlugin] = [:]
+        var problems: [PluginProblem] = []
+        for plugin in plugins {
+            let count = plugin.toolCount()
+            if count > 100_000 {
+                problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: "declares \(count) tools; at most 100000 are read"))
+            }
+            for index in 0..<min(count, 100_000) {
+                switch ToolReader.read(plugin: plugin, index: index) {
+                case .failure(let problem):
+                    problems.append(problem)
+                case .success(let tool):
+                    if let owner = owners[tool.name] {
+                        problems.append(PluginProblem(
+                            path: plugin.path, plugin: plugin.id, tool: tool.name,
+                            message: "tool name \"\(tool.name)\" is already provided by plugin \(owner.id) (\(owner.path)); this one is skipped (the first plugin loaded keeps a name)"))
+                        continue
+                    }
+                    owners[tool.name] = plugin
+                    tools.append(tool)
+                }
+            }
+        }
+        return (ToolRegistry(tools: tools, generation: generation), problems)
+    }
+}
+
+/// Something wrong with a plugin file or one of its tools, as reported on stderr and by
+/// `toolhost check`.
+public struct PluginProblem: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let plugin: String?
+    public let tool: String?
+    public let message: String
+
+    public init(path: String, plugin: String? = nil, tool: String? = nil, message: String) {
+        self.path = path
+        self.plugin = plugin
+        self.tool = tool
+        self.message = message
+    }
+
+    public var description: String {
+        var where_ = path
+        if let tool { where_ += " (tool \(tool))" }
+        return "\(where_): \(message)"
+    }
+}

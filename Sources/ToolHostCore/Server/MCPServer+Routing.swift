@@ -1,0 +1,237 @@
+/// Routing of requests and notifications to their handlers, for both eras.
+extension MCPServer {
+    static let versionKey = "io.modelcontextprotocol/protocolVersion"
+    static let capabilitiesKey = "io.modelcontextprotocol/clientCapabilities"
+    static let clientInfoKey = "io.modelcontextprotocol/clientInfo"
+    static let logLevelKey = "io.modelcontextprotocol/logLevel"
+    static let subscriptionKey = "io.modelcontextprotocol/subscriptionId"
+
+    func handleRequest(id: RequestID, method: String, params: JSONObject?, batch: Batch?) {
+        if method.hasPrefix("notifications/") {
+            emit(RPCEncoder.error(id: id, .invalidRequest("Invalid Request: \(method) is a notification and must be sent without an id")), batch: batch)
+            return
+        }
+        if method == "initialize" {
+            initialize(id: id, params: params, batch: batch)
+            return
+        }
+        if let meta = params?["_meta"]?.objectValue, meta[Self.versionKey] != nil {
+            handleModern(id: id, method: method, params: params, meta: meta, batch: batch)
+        } else {
+            handleHandshake(id: id, method: method, params: params, batch: batch)
+        }
+    }
+
+    // MARK: Handshake era
+
+    private func handleHandshake(id: RequestID, method: String, params: JSONObject?, batch: Batch?) {
+        let (initialized, revision, logLevel) = session.withLock { ($0.initialized, $0.revision, $0.logLevel) }
+        let context = RequestContext(
+            id: id, method: method, revision: revision ?? .latestHandshake,
+            progressToken: progressToken(params?["_meta"]?.objectValue), logLevel: logLevel, batch: batch)
+        switch method {
+        case "ping":
+            reply(context, .object([:]))
+        case "tools/list", "tools/call", "logging/setLevel":
+            guard initialized else {
+                reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first (or use the 2026-07-28 per-request envelope)"))
+                return
+            }
+            switch method {
+            case "tools/list": listTools(context, params)
+            case "tools/call": callTool(context, params)
+            default: setLogLevel(context, params)
+            }
+        case "server/discover", "subscriptions/listen":
+            reply(context, error: .invalidParams("Invalid params: \(method) belongs to protocol 2026-07-28 and needs params._meta[\"\(Self.versionKey)\"]"))
+        default:
+            reply(context, error: .methodNotFound(method))
+        }
+    }
+
+    private func initialize(id: RequestID, params: JSONObject?, batch: Batch?) {
+        guard batch == nil else {
+            emit(RPCEncoder.error(id: id, .invalidRequest("Invalid Request: initialize must not be part of a batch")), batch: batch)
+            return
+        }
+        guard case .string(let requested)? = params?["protocolVersion"] else {
+            send(RPCEncoder.error(id: id, .invalidParams("Invalid params: initialize needs params.protocolVersion (a string such as \"\(ProtocolRevision.latestHandshake.rawValue)\")")))
+            return
+        }
+        // Answer the client's version when this server speaks it, else the latest handshake one.
+        let revision = ProtocolRevision(rawValue: requested).flatMap { $0.isModern ? nil : $0 } ?? .latestHandshake
+        let clientName = params?["clientInfo"]?["name"]?.stringValue
+        let accepted = session.withLock { s -> Bool in
+            guard !s.initialized else { return false }
+            s.initialized = true
+            s.revision = revision
+            s.clientName = clientName
+            return true
+        }
+        guard accepted else {
+            send(RPCEncoder.error(id: id, .invalidRequest("Invalid Request: already initialized; initialize may be sent once per connection")))
+            return
+        }
+        var serverInfo: JSONObject = ["name": "toolhost", "version": .string(ToolHost.version)]
+        if revision.hasStructuredOutput { serverInfo["title"] = "toolhost" }
+        var result: JSONObject = [
+            "protocolVersion": .string(revision.rawValue),
+            "capabilities": ["tools": ["listChanged": true], "logging": .object([:])],
+            "serverInfo": .object(serverInfo),
+        ]
+        if let instructions = configuration.instructions { result["instructions"] = .string(instructions) }
+        logger.debug("initialized: client \(clientName ?? "unnamed") asked for \(requested), speaking \(revision.rawValue)")
+        send(RPCEncoder.response(id: id, result: .object(result)))
+    }
+
+    private func setLogLevel(_ context: RequestContext, _ params: JSONObject?) {
+        guard case .string(let name)? = params?["level"], let level = LogLevel(name: name) else {
+            reply(context, error: .invalidParams("Invalid params: logging/setLevel needs params.level, one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))"))
+            return
+        }
+        session.withLock { $0.logLevel = level }
+        reply(context, .object([:]))
+    }
+
+    // MARK: Modern era (2026-07-28)
+
+    private func handleModern(id: RequestID, method: String, params: JSONObject?, meta: JSONObject, batch: Batch?) {
+        let supported = ProtocolRevision.allCases.reversed().map { JSON.string($0.rawValue) }
+        func fail(_ error: RPCError) { emit(RPCEncoder.error(id: id, error), batch: batch) }
+        guard case .string(let version)? = meta[Self.versionKey] else {
+            fail(.invalidParams("Invalid params: _meta[\"\(Self.versionKey)\"] must be a string"))
+            return
+        }
+        guard let revision = ProtocolRevision(rawValue: version), revision.isModern else {
+            fail(RPCError(
+                RPCErrorCode.unsupportedProtocolVersion,
+                "Unsupported protocol version \(version) in the request envelope; this server speaks \(ProtocolRevision.latest.rawValue) per request, or \(ProtocolRevision.handshakeRevisions.map(\.rawValue).joined(separator: ", ")) through initialize",
+                data: ["supported": .array(supported), "requested": .string(version)]))
+            return
+        }
+        guard case .object? = meta[Self.capabilitiesKey] else {
+            fail(.invalidParams("Invalid params: _meta[\"\(Self.capabilitiesKey)\"] is required (an object; {} is valid)"))
+            return
+        }
+        var logLevel: LogLevel?
+        if let raw = meta[Self.logLevelKey] {
+            guard case .string(let name) = raw, let level = LogLevel(name: name) else {
+                fail(.invalidParams("Invalid params: _meta[\"\(Self.logLevelKey)\"] must be one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))"))
+                return
+            }
+            logLevel = level
+        }
+        let context = RequestContext(
+            id: id, method: method, revision: revision, progressToken: progressToken(meta), logLevel: logLevel, batch: batch)
+        switch method {
+        case "server/discover": discover(context)
+        case "tools/list": listTools(context, params)
+        case "tools/call": callTool(context, params)
+        case "subscriptions/listen": listen(context, params)
+        default: reply(context, error: .methodNotFound(method))
+        }
+    }
+
+    private func discover(_ context: RequestContext) {
+        var result: JSONObject = [
+            "supportedVersions": [.string(ProtocolRevision.latest.rawValue)],
+            "capabilities": ["tools": ["listChanged": true]],
+            "ttlMs": 0,
+            "cacheScope": "private",
+        ]
+        if let instructions = configuration.instructions { result["instructions"] = .string(instructions) }
+        reply(context, ResultShaper.finish(result, revision: context.revision))
+    }
+
+    private func listen(_ context: RequestContext, _ params: JSONObject?) {
+        let wanted = params?["notifications"]?.objectValue ?? JSONObject()
+        let toolsListChanged = wanted["toolsListChanged"] == .bool(true)
+        let subscription = Subscription(id: context.id, toolsListChanged: toolsListChanged)
+        let added = inFlight.withLock { table -> Bool in
+            guard table[context.id] == nil else { return false }
+            table[context.id] = .subscription(subscription)
+            return true
+        }
+        guard added else {
+            reply(context, error: .invalidRequest("Invalid Request: request id \(context.id) is already in flight"))
+            return
+        }
+        var honoured = JSONObject()
+        if toolsListChanged { honoured["toolsListChanged"] = true }
+        notify(
+            "notifications/subscriptions/acknowledged",
+            ["_meta": [Self.subscriptionKey: context.id.json], "notifications": .object(honoured)], droppable: false)
+        // In a batch the stream's eventual response cannot be part of the batch array.
+        context.batch?.add(nil)
+    }
+
+    /// Sends an event to every subscription that asked for it.
+    func notifySubscribers(toolsListChanged: Bool) {
+        let subscriptions = inFlight.withLock { table in
+            table.values.compactMap { entry -> Subscription? in
+                if case .subscription(let s) = entry, s.toolsListChanged == toolsListChanged { return s }
+                return nil
+            }
+        }
+        for subscription in subscriptions {
+            notify("notifications/tools/list_changed", ["_meta": [Self.subscriptionKey: subscription.id.json]], droppable: false)
+        }
+    }
+
+    /// Ends every open subscription gracefully (a response to its request), at shutdown.
+    func endSubscriptions() {
+        let subscriptions = inFlight.withLock { table -> [Subscription] in
+            var ended: [Subscription] = []
+            for (id, entry) in table {
+                if case .subscription(let s) = entry {
+                    ended.append(s)
+                    table[id] = nil
+                }
+            }
+            return ended
+        }
+        for subscription in subscriptions {
+            let result = ResultShaper.finish(["_meta": [Self.subscriptionKey: subscription.id.json]], revision: .latest)
+            send(RPCEncoder.response(id: subscription.id, result: result))
+        }
+    }
+
+    // MARK: Notifications
+
+    func handleNotification(_ method: String, _ params: JSONObject?) {
+        switch method {
+        case "notifications/initialized":
+            session.withLock { $0.clientReady = true }
+        case "notifications/cancelled":
+            cancel(params?["requestId"], reason: params?["reason"]?.stringValue)
+        default:
+            logger.debug("ignoring notification \(method)")
+        }
+    }
+
+    /// `notifications/cancelled`: the request ends without a response; its plugin is told.
+    private func cancel(_ rawID: JSON?, reason: String?) {
+        guard let rawID, let id = RequestID(rawID) else {
+            logger.debug("ignoring notifications/cancelled without a valid requestId")
+            return
+        }
+        let entry = inFlight.withLock { $0.removeValue(forKey: id) }
+        switch entry {
+        case .call(let call)?:
+            logger.debug("request \(id) cancelled by the client\(reason.map { ": \($0)" } ?? "")")
+            call.cancel()
+        case .subscription?:
+            logger.debug("subscription \(id) ended by the client")
+        case nil:
+            logger.debug("ignoring cancellation of request \(id): not in flight")
+        }
+    }
+
+    private func progressToken(_ meta: JSONObject?) -> JSON? {
+        guard let token = meta?["progressToken"] else { return nil }
+        switch token {
+        case .string, .number: return token
+        default: return nil
+        }
+    }
+}

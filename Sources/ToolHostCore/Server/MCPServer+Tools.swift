@@ -1,0 +1,119 @@
+import Dispatch
+
+/// `tools/list` and `tools/call`.
+extension MCPServer {
+    func listTools(_ context: RequestContext, _ params: JSONObject?) {
+        let registry = host.registry
+        var offset = 0
+        if let cursor = params?["cursor"] {
+            guard case .string(let text) = cursor, text.hasPrefix("t"), let n = Int(text.dropFirst()), n >= 0, n <= registry.tools.count else {
+                reply(context, error: .invalidParams("Invalid params: unknown cursor \(JSONWriter.string(cursor)); pass the nextCursor of a previous tools/list result"))
+                return
+            }
+            offset = n
+        }
+        let end = min(offset + max(1, configuration.toolsPageSize), registry.tools.count)
+        let entries = registry.tools[offset..<end].map { $0.listEntry(for: context.revision) }
+        var result: JSONObject = ["tools": .array(entries)]
+        if end < registry.tools.count { result["nextCursor"] = .string("t\(end)") }
+        if context.isModern {
+            result["ttlMs"] = 0
+            result["cacheScope"] = "private"
+        }
+        reply(context, ResultShaper.finish(result, revision: context.revision))
+    }
+
+    func callTool(_ context: RequestContext, _ params: JSONObject?) {
+        guard case .string(let name)? = params?["name"] else {
+            reply(context, error: .invalidParams("Invalid params: tools/call needs params.name (a string)"))
+            return
+        }
+        guard let tool = host.registry.tool(named: name) else {
+            reply(context, error: .invalidParams("Unknown tool: \(name)"))
+            return
+        }
+        let arguments: JSON
+        switch params?["arguments"] {
+        case nil, .null?: arguments = .object([:])
+        case .object(let object)?: arguments = .object(object)
+        case let other?:
+            reply(context, error: .invalidParams("Invalid params: tools/call arguments must be an object, not \(SchemaValidator.describe(other))"))
+            return
+        }
+        if let violation = tool.inputSchema.validate(arguments) {
+            let outcome = CallOutcome.failure("Invalid arguments for tool \(name): \(violation). Fix the arguments and call again.", status: ABIStatus.invalidArgument)
+            reply(context, ResultShaper.callResult(outcome, tool: tool, revision: context.revision))
+            return
+        }
+
+        waitForCapacity()
+        var progress: (@Sendable (Double, Double?, String?) -> Void)?
+        if let token = context.progressToken {
+            progress = { [weak self] value, total, message in
+                self?.sendProgress(token: token, revision: context.revision, progress: value, total: total, message: message)
+            }
+        }
+        let observer = CallObserver(
+            progress: progress,
+            log: { [weak self] level, message in self?.sendCallLog(context, tool: tool, level: level, message: message) },
+            complete: { [weak self] call, outcome in self?.deliver(call, outcome, context) })
+
+        let call: ToolCall? = inFlight.withLock { table in
+            guard table[context.id] == nil else { return nil }
+            let call = host.makeCall(
+                tool: tool, arguments: arguments, requestID: context.id.description, revision: context.revision, observer: observer)
+            table[context.id] = .call(call)
+            return call
+        }
+        guard let call else {
+            reply(context, error: .invalidRequest("Invalid Request: request id \(context.id) is already in flight; use a new id for each request"))
+            return
+        }
+        host.start(call)
+        if let timeout = configuration.callTimeout { scheduleDeadline(call, context, after: timeout) }
+    }
+
+    /// Answers a finished call, unless the client cancelled it (then nothing is sent).
+    private func deliver(_ call: ToolCall, _ outcome: CallOutcome, _ context: RequestContext) {
+        let wanted = inFlight.withLock { table -> Bool in
+            guard case .call(let current)? = table[context.id], current === call else { return false }
+            table[context.id] = nil
+            return true
+        }
+        guard wanted else {
+            context.batch?.add(nil)
+            return
+        }
+        reply(context, ResultShaper.callResult(outcome, tool: call.tool, revision: context.revision))
+    }
+
+    private func scheduleDeadline(_ call: ToolCall, _ context: RequestContext, after seconds: Double) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak call] in
+            guard let self, let call else { return }
+            let current = inFlight.withLock { table -> Bool in
+                if case .call(let c)? = table[context.id], c === call { return true }
+                return false
+            }
+            guard current else { return }
+            logger.warning("call \(context.id) of \(call.tool.name) passed its \(seconds) s deadline; cancelling it")
+            call.deliverEarly(CallOutcome.failure(
+                "The tool \(call.tool.name) did not finish within \(JSONNumber(seconds)) s (toolhost --call-timeout) and was cancelled.",
+                status: ABIStatus.timeout))
+            call.cancel()
+        }
+    }
+
+    private func sendProgress(token: JSON, revision: ProtocolRevision, progress: Double, total: Double?, message: String?) {
+        var params: JSONObject = ["progressToken": token, "progress": .double(progress)]
+        if let total { params["total"] = .double(total) }
+        if let message, revision.hasProgressMessage { params["message"] = .string(message) }
+        notify("notifications/progress", .object(params), droppable: true)
+    }
+
+    private func sendCallLog(_ context: RequestContext, tool: RegisteredTool, level: LogLevel, message: String) {
+        // Handshake: the connection's level may have changed since the call began.
+        let threshold = context.isModern ? context.logLevel : session.withLock { $0.logLevel }
+        guard let threshold, level >= threshold else { return }
+        notify("notifications/message", ["level": .string(level.name), "logger": .string(tool.plugin.id), "data": .string(message)], droppable: true)
+    }
+}

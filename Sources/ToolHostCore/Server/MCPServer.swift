@@ -1,0 +1,211 @@
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// MCP over stdio: reads newline-delimited JSON-RPC from one file descriptor, answers on
+/// another, and runs tool calls through a ``PluginHost``.
+///
+/// One thread reads and dispatches. Requests that need no plugin (initialize, ping,
+/// tools/list, …) are answered on it at once; tool calls run on the host's worker threads, so
+/// a slow call never delays anything else. Every byte of output goes through one
+/// ``OutputWriter``.
+///
+/// Era rule: each request is routed by its own form. `initialize` opens the handshake era;
+/// a request whose `params._meta` carries `io.modelcontextprotocol/protocolVersion` is served
+/// by 2026-07-28 rules; any other request follows handshake rules (before `initialize` only
+/// `ping` is served). A connection is never locked to one era, so a client that probes
+/// `server/discover` first, one that sends `initialize` only, and one that opens with an
+/// enveloped `tools/list` all end up connected.
+public final class MCPServer: @unchecked Sendable {
+    let host: PluginHost
+    let configuration: HostConfiguration
+    let logger: Logger
+    let writer: OutputWriter
+    private let inputFD: Int32
+
+    let session = Mutex(Session())
+    let inFlight = Mutex<[RequestID: InFlight]>([:])
+    /// The reader waits here while too many calls are live (backpressure).
+    private let capacity = ConditionLock()
+    private var readerWaiting = false
+    private let stopLock = ConditionLock()
+    private var stopped = false
+
+    public init(host: PluginHost, logger: Logger, inputFD: Int32 = 0, outputFD: Int32 = 1) {
+        self.host = host
+        self.configuration = host.configuration
+        self.logger = logger
+        self.inputFD = inputFD
+        let pool = host.pool
+        let failure = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+        self.writer = OutputWriter(
+            fd: outputFD, schedule: { pool.submit($0) },
+            onFailure: { error in failure.withLock { $0 }?(error) })
+        failure.withLock { handler in
+            handler = { [weak self] error in self?.outputFailed(error) }
+        }
+        var handlers = host.handlers
+        handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
+        handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
+        handlers.callReleased = { [weak self] _ in self?.callReleased() }
+        host.handlers = handlers
+    }
+
+    /// Serves until the input ends, then shuts down (cancel calls, let them finish within the
+    /// grace period, shut plugins down).
+    /// - Returns: the exit status: 0 after end of input, 1 after a read error.
+    public func run() -> Int32 {
+        var reader = LineReader(fd: inputFD, maxLineBytes: configuration.maxMessageBytes)
+        let error = reader.run { event in
+            switch event {
+            case .line(let bytes):
+                handleLine(bytes)
+            case .oversized(let size):
+                send(RPCEncoder.error(id: nil, RPCError(
+                    RPCErrorCode.invalidRequest,
+                    "Invalid Request: a message of \(size) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes (toolhost --max-message-bytes); it was skipped")))
+            }
+        }
+        if error != 0 { logger.error("reading stdin failed: \(String(cString: strerror(error)))") }
+        stop(reason: error == 0 ? "end of input" : "read error")
+        return error == 0 ? 0 : 1
+    }
+
+    /// Stops serving: cancels calls in flight, gives them the grace period to finish (their
+    /// results are still written), ends subscriptions and shuts the plugins down. Safe to call
+    /// from any thread and more than once; later callers wait for the first to finish.
+    public func stop(reason: String) {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        logger.debug("stopping: \(reason)")
+        session.withLock { $0.stopping = true }
+        endSubscriptions()
+        host.shutdown(grace: configuration.shutdownGrace)
+        writer.flush()
+    }
+
+    private func outputFailed(_ error: Int32) {
+        logger.notice("the client stopped reading (\(String(cString: strerror(error)))); shutting down")
+        // Not on this thread: it may be delivering a call that shutdown would wait for.
+        spawnThread(name: "th-stop") { [self] in
+            stop(reason: "output closed")
+            exit(0)
+        }
+    }
+
+    // MARK: Reading
+
+    func handleLine(_ line: UnsafeBufferPointer<UInt8>) {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) { return }
+        if session.withLock({ $0.stopping }) { return }
+        let value: JSON
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            send(RPCEncoder.error(id: nil, RPCError(RPCErrorCode.parseError, "Parse error: \(error)")))
+            return
+        }
+        if case .array(let elements) = value {
+            handleBatch(elements)
+        } else {
+            handle(RPCMessage(value), batch: nil)
+        }
+    }
+
+    private func handleBatch(_ elements: [JSON]) {
+        let revision = session.withLock { $0.revision }
+        guard let revision, revision.allowsBatches else {
+            let detail = revision.map { "this connection speaks \($0.rawValue)" } ?? "no protocol revision has been negotiated yet"
+            send(RPCEncoder.error(id: nil, .invalidRequest("Invalid Request: JSON-RPC batches are part of protocol revision 2025-03-26 only (\(detail))")))
+            return
+        }
+        guard !elements.isEmpty else {
+            send(RPCEncoder.error(id: nil, .invalidRequest("Invalid Request: empty batch")))
+            return
+        }
+        let batch = Batch(send: { [weak self] bytes in self?.writer.send(bytes) })
+        for element in elements { handle(RPCMessage(element), batch: batch) }
+        batch.seal()
+    }
+
+    func handle(_ message: RPCMessage, batch: Batch?) {
+        switch message {
+        case .invalid(let id, let error):
+            batch?.expect()
+            emit(RPCEncoder.error(id: id, error), batch: batch)
+        case .response(let id):
+            logger.debug("ignoring a response to a request this server never sent (id \(id.map { JSONWriter.string($0) } ?? "none"))")
+        case .notification(let method, let params):
+            handleNotification(method, params)
+        case .request(let id, let method, let params):
+            batch?.expect()
+            handleRequest(id: id, method: method, params: params, batch: batch)
+        }
+    }
+
+    // MARK: Writing
+
+    func send(_ bytes: [UInt8]) {
+        writer.send(bytes)
+    }
+
+    func emit(_ bytes: [UInt8], batch: Batch?) {
+        if let batch { batch.add(bytes) } else { writer.send(bytes) }
+    }
+
+    func reply(_ context: RequestContext, _ result: JSON) {
+        emit(RPCEncoder.response(id: context.id, result: result), batch: context.batch)
+    }
+
+    func reply(_ context: RequestContext, error: RPCError) {
+        emit(RPCEncoder.error(id: context.id, error), batch: context.batch)
+    }
+
+    /// A notification to the client; never blocks (dropped when the client is far behind and
+    /// `droppable`).
+    func notify(_ method: String, _ params: JSON, droppable: Bool) {
+        writer.post(RPCEncoder.notification(method: method, params: params), droppable: droppable)
+    }
+
+    // MARK: Backpressure
+
+    /// Blocks the reader while the number of live calls is at the limit.
+    func waitForCapacity() {
+        guard host.liveCallCount >= configuration.maxCallsInFlight else { return }
+        capacity.lock()
+        readerWaiting = true
+        while host.liveCallCount >= configuration.maxCallsInFlight { capacity.wait(seconds: 0.05) }
+        readerWaiting = false
+        capacity.unlock()
+    }
+
+    private func callReleased() {
+        capacity.lock()
+        if readerWaiting { capacity.signal() }
+        capacity.unlock()
+    }
+
+    // MARK: Events from the host
+
+    private func toolsChanged(_ registry: ToolRegistry) {
+        if session.withLock({ $0.initialized }) {
+            notify("notifications/tools/list_changed", .object([:]), droppable: false)
+        }
+        notifySubscribers(toolsListChanged: true)
+    }
+
+    private func pluginLogged(_ plugin: LoadedPlugin, _ level: LogLevel, _ message: String) {
+        guard let threshold = session.withLock({ $0.logLevel }), level >= threshold else { return }
+        notify("notifications/message", ["level": .string(level.name), "logger": .string(plugin.id), "data": .string(message)], droppable: true)
+    }
+}

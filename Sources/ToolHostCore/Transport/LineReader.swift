@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a byte stream into lines: the framing of MCP's stdio transport (one JSON-RPC message
+/// per line, no embedded newlines). A trailing `\r` is removed, so CRLF clients work. A line
+/// longer than `maxLineBytes` is not buffered: its bytes are skipped up to the next newline and
+/// reported once as oversized, so one hostile message cannot exhaust memory.
+struct LineFramer {
+    enum Event {
+        case line(UnsafeBufferPointer<UInt8>)
+        case oversized(Int)
+    }
+
+    let maxLineBytes: Int
+    private var pending: [UInt8] = []
+    private var discarding = false
+    private var discarded = 0
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// Feeds `chunk` and calls `handle` for each complete line or oversized message in order.
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, _ handle: (Event) -> Void) {
+        var start = 0
+        while start < chunk.count {
+            let rest = UnsafeBufferPointer(rebasing: chunk[start...])
+            guard let newline = rest.firstIndex(of: 0x0A) else {
+                append(rest)
+                return
+            }
+            let piece = UnsafeBufferPointer(rebasing: rest[..<newline])
+            start += newline + 1
+            if discarding {
+                discarded += piece.count
+                handle(.oversized(discarded))
+                discarding = false
+                discarded = 0
+                continue
+            }
+            if pending.isEmpty {
+                if piece.count > maxLineBytes {
+                    handle(.oversized(piece.count))
+                } else {
+                    handle(.line(trimCR(piece)))
+                }
+            } else {
+                append(piece)
+                if discarding {
+                    handle(.oversized(discarded))
+                    discarding = false
+                    discarded = 0
+                } else {
+                    pending.withUnsafeBufferPointer { handle(.line(trimCR($0))) }
+                }
+                pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
+            }
+        }
+    }
+
+    /// Reports what is left when the stream ends: an unterminated last line is still a message.
+    mutating func finish(_ handle: (Event) -> Void) {
+        if discarding {
+            handle(.oversized(discarded))
+        } else if !pending.isEmpty {
+            pending.withUnsafeBufferPointer { handle(.line(trimCR($0))) }
+        }
+        pending = []
+        discarding = false
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if discarding {
+            discarded += bytes.count
+            return
+        }
+        if pending.count + bytes.count > maxLineBytes {
+            discarding = true
+            discarded = pending.count + bytes.count
+            pending = []
+            return
+        }
+        pending.append(contentsOf: bytes)
+    }
+
+    private func trimCR(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        if let last = line.last, last == 0x0D {
+            return UnsafeBufferPointer(rebasing: line.dropLast())
+        }
+        return line
+    }
+}
+
+/// Reads a file descriptor to its end, feeding a ``LineFramer``.
+struct LineReader {
+    let fd: Int32
+    var framer: LineFramer
+    private var buffer: UnsafeMutableBufferPointer<UInt8>
+
+    init(fd: Int32, maxLineBytes: Int, bufferSize: Int = 256 << 10) {
+        self.fd = fd
+        self.framer = LineFramer(maxLineBytes: maxLineBytes)
+        self.buffer = .allocate(capacity: bufferSize)
+    }
+
+    /// Reads until end of input or a read error, calling `handle` for each event.
+    /// - Returns: 0 at end of input, else the errno of the failed read.
+    mutating func run(_ handle: (LineFramer.Event) -> Void) -> Int32 {
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let error = errno
+                framer.finish(handle)
+                return error
+            }
+            if n == 0 {
+                framer.finish(handle)
+                return 0
+            }
+            framer.feed(UnsafeBufferPointer(rebasing: buffer[..<n]), handle)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Logging
+import Synchronization
+import ToolHostCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+@main
+struct ToolhostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "toolhost",
+        abstract: "An MCP server for stdio whose tools live in plugins.",
+        version: ToolHost.version,
+        subcommands: [Serve.self, Tools.self, Call.self, Check.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options every command shares: where plugins are, configuration, logging.
+struct HostOptions: ParsableArguments {
+    @Option(name: .customLong("plugin"), help: ArgumentHelp("Load this plugin file (repeatable). When given, only these load.", valueName: "file"))
+    var plugins: [String] = []
+
+    @Option(name: .customLong("plugin-dir"), help: ArgumentHelp("Load every *.so in this folder (repeatable).", valueName: "dir"))
+    var pluginDirectories: [String] = []
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("JSON configuration file: {\"plugins\": {\"<id>\": {…}}}. Default: $TOOLHOST_CONFIG.", valueName: "file"))
+    var configFile: String?
+
+    @Option(name: .customLong("log-level"), help: "Least severe log level written to stderr: trace, debug, info, notice, warning, error, critical. Default: $TOOLHOST_LOG_LEVEL or notice.")
+    var logLevel: String?
+
+    @Option(name: .customLong("call-timeout"), help: ArgumentHelp("Answer a call still running after this many seconds with a timeout error and cancel it. Default: none.", valueName: "seconds"))
+    var callTimeout: Double?
+
+    @Option(name: .customLong("shutdown-grace"), help: ArgumentHelp("At shutdown, how long running calls may take to finish.", valueName: "seconds"))
+    var shutdownGrace: Double = 5
+
+    @Option(name: .customLong("max-message-bytes"), help: "The longest message accepted; longer ones get an error and are skipped.")
+    var maxMessageBytes: Int = 8 << 20
+
+    @Option(name: .customLong("max-calls-in-flight"), help: "Tool calls running at once; beyond this, reading pauses until one finishes.")
+    var maxCallsInFlight: Int = 1024
+
+    @Option(name: .customLong("page-size"), help: "Tools per tools/list page.")
+    var pageSize: Int = 200
+
+    func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
+        guard maxCallsInFlight >= 1 else { throw ValidationError("--max-calls-in-flight must be at least 1") }
+        guard pageSize >= 1 else { throw ValidationError("--page-size must be at least 1") }
+        if let callTimeout, callTimeout <= 0 { throw ValidationError("--call-timeout must be positive") }
+    }
+
+    /// Sets up logging and loads the plugins.
+    func makeHost() throws -> PluginHost {
+        let environment = processEnvironment()
+        let levelName = logLevel ?? environment["TOOLHOST_LOG_LEVEL"] ?? "notice"
+        let level = Logger.Level(rawValue: levelName) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "toolhost")
+
+        var configuration = HostConfiguration()
+        configuration.pluginFiles = plugins
+        configuration.pluginDirectories = pluginDirectories
+        configuration.pluginSearchPath = environment["TOOLHOST_PLUGIN_PATH"]
+        configuration.environment = environment
+        configuration.callTimeout = callTimeout
+        configuration.shutdownGrace = shutdownGrace
+        configuration.maxMessageBytes = maxMessageBytes
+        configuration.maxCallsInFlight = maxCallsInFlight
+        configuration.toolsPageSize = pageSize
+        if let path = configFile ?? environment["TOOLHOST_CONFIG"] {
+            do {
+                try configuration.loadFile(path)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let host = PluginHost(configuration: configuration, logger: logger)
+        host.loadPlugins()
+        return host
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve MCP on stdin/stdout (the default).")
+
+    @OptionGroup var options: HostOptions
+
+    func run() throws {
+        // Before any thread exists, so that only the signal thread receives SIGTERM/SIGINT.
+        let server = ServerBox()
+        SignalRouter.install { signal in
+            server.value?.stop(reason: signal == SIGTERM ? "SIGTERM" : "SIGINT")
+            Glibc.exit(0)
+        }
+        let host = try options.makeHost()
+        let mcp = MCPServer(host: host, logger: Logger(label: "toolhost"))
+        server.value = mcp
+        Glibc.exit(mcp.run())
+    }
+}
+
+/// Lets the signal thread reach the server once it exists.
+final class ServerBox: Sendable {
+    private let server = Mutex<MCPServer?>(nil)
+    var value: MCPServer? {
+        get { server.withLock { $0 } }
+        set { server.withLock { $0 = newValue } }
+    }
+}
+
+struct Tools: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the merged tools/list of all plugins as JSON.")
+
+    @OptionGroup var options: HostOptions
+
+    @Option(help: "Shape the list for this MCP revision.")
+    var protocolVersion: String = ProtocolRevision.latestHandshake.rawValue
+
+    func run() throws {
+        guard let revision = ProtocolRevision(rawValue: protocolVersion) else {
+            throw ValidationError("unknown protocol revision \(protocolVersion); known: \(ProtocolRevision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let host = try options.makeHost()
+        print(JSONWriter.string(OneShot.toolList(host, revision: revision), pretty: true))
+        host.shutdown(grace: 0)
+    }
+}
+
+struct Call: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one tool and print its result (progress and logs go to stderr).",
+        discussion: "Exit status: 0 on success, 1 when the tool reports an error, 2 for an unknown tool or bad arguments.")
+
+    @OptionGroup var options: HostOptions
+
+    @Argument(help: "The tool's name.")
+    var name: String
+
+    @Argument(help: "The arguments: a JSON object.")
+    var arguments: String = "{}"
+
+    @Flag(help: "Print the whole CallToolResult as JSON instead of its text.")
+    var json = false
+
+    func run() throws {
+        let host = try options.makeHost()
+        let outcome: CallOutcome
+        do {
+            outcome = try OneShot.call(
+                host, tool: name, argumentsText: arguments,
+                progress: { progress, total, message in
+                    let amount = total.map { "\(JSONNumber(progress))/\(JSONNumber($0))" } ?? "\(JSONNumber(progress))"
+                    writeStderr("progress \(amount)\(message.map { ": \($0)" } ?? "")")
+                },
+                log: { level, message in writeStderr("[\(level.name)] \(message)") })
+        } catch {
+            writeStderr("toolhost call: \(error)")
+            host.shutdown(grace: 0)
+            throw ExitCode(2)
+        }
+        if json {
+            print(JSONWriter.string(OneShot.callResultJSON(outcome), pretty: true))
+        } else {
+            print(outcome.text)
+        }
+        host.shutdown(grace: options.shutdownGrace)
+        if outcome.isError { throw ExitCode(1) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load plugin files and report their ABI version, tools and problems.",
+        discussion: "Exit status: 0 when every file loaded cleanly, 1 otherwise.")
+
+    @OptionGroup var options: HostOptions
+
+    @Argument(help: "Plugin files to check (default: the plugins the server would load).")
+    var files: [String] = []
+
+    func run() throws {
+        var options = options
+        if !files.isEmpty { options.plugins = files }
+        let host = try options.makeHost()
+        let report = OneShot.checkReport(host)
+        print(report.text)
+        host.shutdown(grace: 0)
+        if !report.clean { throw ExitCode(1) }
+    }
+}
+
+func writeStderr(_ line: String) {
+    var text = line
+    text += "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
