@@ -76,6 +76,36 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
+        // The vLLM test double: answers like vLLM 0.33's OpenAI-compatible server (in-process
+        // for tests, or as the `vllm-double` command for benchmarks and manual runs).
+        .target(
+            name: "VLLMDouble",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Support/VLLMDouble"
+        ),
+        .executableTarget(
+            name: "vllm-double",
+            dependencies: [
+                "VLLMDouble",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Support/vllm-double"
+        ),
+        .testTarget(
+            name: "VLLMDoubleTests",
+            dependencies: [
+                "VLLMDouble",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/VLLMDoubleTests"
+        ),
         .testTarget(
             name: "ToolHostCoreTests",
             dependencies: ["ToolHostCore"],

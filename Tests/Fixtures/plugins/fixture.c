@@ -79,6 +79,7 @@ static const th_tool *fixture_tool_at(void *state, uint32_t index) {
     return index == 0 ? &k_tool : NULL;
 }
 
+#ifndef NO_INVOKE
 static th_status fixture_invoke(void *state, th_call *call, const th_invocation *inv) {
     (void)state;
     int now = __sync_add_and_fetch(&g_running, 1);
@@ -101,6 +102,7 @@ static th_status fixture_invoke(void *state, th_call *call, const th_invocation 
     g_host->result_text(call, text, TH_NUL_TERMINATED);
     return TH_OK;
 }
+#endif
 
 static const th_plugin k_plugin = {
 #ifdef BAD_MAGIC

@@ -17,6 +17,7 @@ public final class ServerProcess: @unchecked Sendable {
     private var stderrData = Data()
     private var stderrClosed = false
     private var exitStatus: Int32?
+    private static let spawnLock = NSLock()
 
     /// The folder of the test binary, which is SwiftPM's build folder holding `toolhost` and
     /// the plugin libraries.
@@ -43,10 +44,15 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts `executable` with `arguments`.
     /// - Parameter environment: the child's whole environment (default: this process's).
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        // Pipes are made close-on-exec under a lock that every spawn takes, so a child spawned
+        // concurrently by another test never inherits these ends (which would keep them open).
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw ProcessError("pipe failed: \(String(cString: strerror(errno)))")
         }
+        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
