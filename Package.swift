@@ -117,6 +117,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "VLLMEndToEndTests",
+            dependencies: ["TestSupport", "VLLMDouble"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "VLLMTests",
             dependencies: ["VLLMCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict

@@ -73,7 +73,7 @@ extension UpstreamClient {
             throw errors.invalidResponse("the streamed request", "an event larger than 16 MiB")
         } catch {
             let tokens = accumulator.generation.streamedTokens
-            let mapped = errors.transport(error, phase: tokens == 0 && !accumulator.sawChoice ? .firstToken : .moreTokens(tokens))
+            let mapped = errors.transport(error, phase: tokens == 0 ? .firstToken : .moreTokens(tokens))
             guard mapped.code == .streamCut else { throw mapped }
             throw UpstreamError(.streamCut, message: mapped.message + Self.partial(accumulator.generation.content))
         }
