@@ -24,7 +24,8 @@ import VLLMDouble
         defer { Task { await session.stop() } }
         let text = MCPTestClient.text(of: try await session.call("get_model_info", ["model_id": "test-model"]))
         #expect(text.hasPrefix("## Model: test-model\n\n```json\n{"))
-        #expect(text.contains("\"max_model_len\" : 4096"))
+        #expect(text.contains("\n  \"max_model_len\": 4096,\n"))
+        #expect(text.contains("\"permission\": [\n    {"))
         #expect(text.hasSuffix("}\n```"))
         let missing = try await session.call("get_model_info", ["model_id": "nope"])
         #expect(missing.isError)

@@ -106,3 +106,22 @@ import Testing
         }
     }
 }
+
+@Suite struct PrettyJSONTests {
+    @Test func writesLikePythonsJSONDumpsWithIndentTwo() throws {
+        let value = try JSONCoding.decode(JSONValue.self, from: Array(#"{"b":[1,{"c":null}],"a":"x/y","e":[],"d":{}}"#.utf8))
+        #expect(value.pretty() == """
+            {
+              "a": "x/y",
+              "b": [
+                1,
+                {
+                  "c": null
+                }
+              ],
+              "d": {},
+              "e": []
+            }
+            """)
+    }
+}

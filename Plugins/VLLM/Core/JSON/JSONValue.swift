@@ -92,13 +92,6 @@ package enum JSONCoding {
         (try? encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
-    /// Indented JSON text (two spaces), keys sorted: for people.
-    package static func pretty(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
-
     package static func decode<T: Decodable>(_ type: T.Type, from bytes: some Sequence<UInt8>) throws -> T {
         try JSONDecoder().decode(type, from: Data(bytes))
     }

@@ -137,8 +137,9 @@ package enum ToolCatalog {
                     "prompt_tokens_total": {"type": ["number", "null"]}, "generation_tokens_total": {"type": ["number", "null"]},
                     "preemptions_total": {"type": ["number", "null"]},
                     "requests_finished": {"type": ["object", "null"], "additionalProperties": {"type": "number"}}}},
-                "problems": {"type": "array", "items": {"type": "string"}}},
-             "required": ["status", "base_url", "server", "models", "problems"]}
+                "problems": {"type": "array", "items": {"type": "string"}, "description": "Failures worth a person's attention"},
+                "notes": {"type": "array", "items": {"type": "string"}, "description": "Routes this server does not have (not failures)"}},
+             "required": ["status", "base_url", "server", "models", "problems", "notes"]}
             """#,
         annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": true}"#)
 }

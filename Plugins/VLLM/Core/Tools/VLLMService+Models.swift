@@ -36,7 +36,7 @@ extension VLLMService {
             let served = cards.isEmpty ? "The server lists no models." : "Served models: \(cards.map(\.id).joined(separator: ", "))."
             throw ToolFailure(.invalidArgument, "Model '\(id)' not found on the server. \(served)")
         }
-        return ToolOutcome(texts: ["## Model: \(id)\n\n```json\n\(JSONCoding.pretty(card.raw))\n```"])
+        return ToolOutcome(texts: ["## Model: \(id)\n\n```json\n\(card.raw.pretty())\n```"])
     }
 
     private static func summary(_ card: ModelCard) -> [String: JSONValue] {

@@ -36,10 +36,13 @@ package struct StatusReport: Encodable, Sendable {
     package var health: String
     package var models: [String]
     package var metrics: ServerMetrics?
+    /// Failures worth a person's attention.
     package var problems: [String]
+    /// Routes this server does not have (not failures).
+    package var notes: [String] = []
 
     private enum CodingKeys: String, CodingKey {
-        case status, baseURL = "base_url", server, version, health, models, metrics, problems
+        case status, baseURL = "base_url", server, version, health, models, metrics, problems, notes
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -52,6 +55,7 @@ package struct StatusReport: Encodable, Sendable {
         try c.encode(models, forKey: .models)
         if let metrics { try c.encode(metrics, forKey: .metrics) } else { try c.encodeNil(forKey: .metrics) }
         try c.encode(problems, forKey: .problems)
+        try c.encode(notes, forKey: .notes)
     }
 
     package static func build(
@@ -98,8 +102,10 @@ package struct StatusReport: Encodable, Sendable {
 
         if case .success(let reply) = metrics, reply.status == 200 {
             report.metrics = ServerMetrics.summarize(PrometheusText.parse(String(decoding: reply.body, as: UTF8.self)))
+        } else if case .success(let reply) = metrics, reply.status == 404 {
+            report.notes.append("This server has no /metrics route, so no metrics are shown.")
         } else if case .success(let reply) = metrics {
-            report.problems.append("GET /metrics: not available (HTTP \(reply.status))")
+            report.problems.append("GET /metrics answered HTTP \(reply.status)")
         } else if case .failure(let error) = metrics {
             report.problems.append("GET /metrics: \(error.message)")
         }
@@ -165,8 +171,8 @@ package struct StatusReport: Encodable, Sendable {
                 lines.append("- Finished requests: " + finished.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.number($0.value))" }.joined(separator: ", "))
             }
         }
-        if !problems.isEmpty {
-            lines += [""] + problems.map { "**Error:** \($0)" }
+        if !problems.isEmpty || !notes.isEmpty {
+            lines += [""] + problems.map { "**Error:** \($0)" } + notes.map { "**Note:** \($0)" }
         }
         return lines.joined(separator: "\n")
     }
