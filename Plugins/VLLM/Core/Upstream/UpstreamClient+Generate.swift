@@ -1,11 +1,5 @@
 import NIOCore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 extension UpstreamClient {
     /// `GET /v1/models`, read now (and kept in the cache).
     package func fetchModels() async throws(UpstreamError) -> [ModelCard] {
@@ -14,7 +8,7 @@ extension UpstreamClient {
         guard reply.status / 100 == 2 else {
             throw errors.response(status: reply.status, body: reply.body, request: what)
         }
-        guard let json = try? JSONCoding.decode(JSONValue.self, from: reply.body), let cards = ModelCard.list(from: json) else {
+        guard let json = try? JSONValue(parsing: reply.body), let cards = ModelCard.list(from: json) else {
             throw errors.invalidResponse(what, "not a model list")
         }
         models.store(cards)
@@ -32,12 +26,7 @@ extension UpstreamClient {
     /// - Parameter reporter: receives the tokens when streaming.
     package func generate(_ request: GenerationRequest, reporter: ProgressReporter?) async throws(UpstreamError) -> Generation {
         let what = "POST \(request.path)"
-        let json: [UInt8]
-        do {
-            json = try JSONCoding.encode(request)
-        } catch {
-            throw UpstreamError(.badRequest, message: "The request could not be encoded as JSON: \(error)")
-        }
+        let json = request.json.jsonBytes
         if request.stream {
             let sink = StreamSink(model: request.model, reporter: reporter, errors: errors)
             do {
@@ -51,7 +40,7 @@ extension UpstreamClient {
         let body = try await post(request.path, json: json, sink: nil, what: what)
         let decoded: GenerationResponse
         do {
-            decoded = try JSONDecoder().decode(GenerationResponse.self, from: Data(body.readableBytesView))
+            decoded = try GenerationResponse(json: JSONValue(parsing: body.readableBytesView))
         } catch {
             throw errors.invalidResponse(what, "the body is not a completion object: \(ErrorMapper.shorten(String(decoding: body.readableBytesView.prefix(300), as: UTF8.self), limit: 200))")
         }
