@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VLLMEndToEndTests",
-            dependencies: ["TestSupport", "VLLMDouble"],
+            dependencies: ["TestSupport", "VLLMDouble", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(
