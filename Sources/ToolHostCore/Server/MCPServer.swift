@@ -52,6 +52,8 @@ public final class MCPServer: @unchecked Sendable {
         failure.withLock { handler in
             handler = { [weak self] error in self?.outputFailed(error) }
         }
+        let writer = self.writer
+        host.pool.mayGrow = { !writer.isBacklogged }
         var handlers = host.handlers
         handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }

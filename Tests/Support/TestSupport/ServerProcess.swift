@@ -208,17 +208,25 @@ public final class ServerProcess: @unchecked Sendable {
 
     private func readLines(_ fd: Int32) {
         var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        var scanned = 0  // bytes of `pending` known to hold no newline
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             pending.append(contentsOf: buffer[..<n])
             var lines: [String] = []
-            while let newline = pending.firstIndex(of: 0x0A) {
-                lines.append(String(decoding: pending[..<newline], as: UTF8.self))
-                pending.removeSubrange(...newline)
+            var start = 0
+            while let newline = pending[scanned...].firstIndex(of: 0x0A) {
+                lines.append(String(decoding: pending[start..<newline], as: UTF8.self))
+                start = newline + 1
+                scanned = start
             }
+            if start > 0 {
+                pending.removeFirst(start)
+                scanned = 0
+            }
+            scanned = pending.count
             if !lines.isEmpty {
                 lock.lock()
                 stdoutLines.append(contentsOf: lines)
