@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import ToolHostABI
 
 /// Owns the loaded plugins, the merged tool registry and the calls in flight. The MCP server
 /// and the command line's `tools`/`call`/`check` all work through it.
@@ -47,8 +48,6 @@ public final class PluginHost: @unchecked Sendable {
             files: configuration.pluginFiles, directories: configuration.pluginDirectories,
             searchPath: configuration.pluginSearchPath, defaultDirectories: configuration.defaultPluginDirectories)
         problems.append(contentsOf: discoveryProblems)
-        var loaded: [LoadedPlugin] = []
-        var byID: [String: LoadedPlugin] = [:]
         for candidate in candidates {
             switch PluginLoader.open(candidate.path) {
             case .failure(let failure):
@@ -58,29 +57,51 @@ public final class PluginHost: @unchecked Sendable {
                     problems.append(PluginProblem(path: candidate.path, message: failure.reason))
                 }
             case .success(let descriptor):
-                let plugin = LoadedPlugin(
-                    path: candidate.path, descriptor: descriptor,
-                    configuration: configuration.settings(forPlugin: PluginLoader.id(of: descriptor)), logger: logger)
-                if let other = byID[plugin.id] {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: "plugin id \(plugin.id) is already loaded from \(other.path); this copy is skipped"))
-                    continue
-                }
-                plugin.owner = self
-                if let reason = plugin.initialize() {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: reason))
-                    continue
-                }
-                byID[plugin.id] = plugin
-                loaded.append(plugin)
-                logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(candidate.path)")
+                if let problem = adopt(descriptor, path: candidate.path) { problems.append(problem) }
             }
         }
-        plugins = loaded
-        let (registry, toolProblems) = ToolRegistry.build(plugins: loaded, generation: 1)
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: 1)
         problems.append(contentsOf: toolProblems)
         registryState.withLock { $0 = registry }
         for problem in problems { logger.error("plugin problem: \(problem)") }
-        logger.debug("\(registry.tools.count) tools from \(loaded.count) plugins")
+        logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
+    }
+
+    /// Adds a plugin whose descriptor is already in memory (a plugin linked into the process,
+    /// or one built by the host itself), with the same checks as a loaded file, then rebuilds
+    /// the registry. Call before serving starts.
+    /// - Parameter path: what reports show as the plugin's origin.
+    /// - Returns: the problems found (the plugin is skipped when it cannot be started).
+    @discardableResult
+    public func addPlugin(descriptor: UnsafePointer<th_plugin>, path: String) -> [PluginProblem] {
+        var found: [PluginProblem] = []
+        if let reason = PluginLoader.check(descriptor) {
+            found.append(PluginProblem(path: path, message: reason))
+        } else if let problem = adopt(descriptor, path: path) {
+            found.append(problem)
+        }
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: self.registry.generation + 1)
+        found.append(contentsOf: toolProblems)
+        registryState.withLock { $0 = registry }
+        for problem in found { logger.error("plugin problem: \(problem)") }
+        problems.append(contentsOf: found)
+        return found
+    }
+
+    /// Starts an accepted descriptor and appends it to ``plugins``.
+    private func adopt(_ descriptor: UnsafePointer<th_plugin>, path: String) -> PluginProblem? {
+        let id = PluginLoader.id(of: descriptor)
+        if let other = plugins.first(where: { $0.id == id }) {
+            return PluginProblem(path: path, plugin: id, message: "plugin id \(id) is already loaded from \(other.path); this copy is skipped")
+        }
+        let plugin = LoadedPlugin(path: path, descriptor: descriptor, configuration: configuration.settings(forPlugin: id), logger: logger)
+        plugin.owner = self
+        if let reason = plugin.initialize() {
+            return PluginProblem(path: path, plugin: id, message: reason)
+        }
+        plugins.append(plugin)
+        logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(path)")
+        return nil
     }
 
     /// Prepares a call of `tool` with `arguments` (already checked against its schema); it

@@ -41,9 +41,19 @@ public final class ServerProcess: @unchecked Sendable {
         return url.path
     }
 
+    /// The child's stdout for a caller that reads it itself (``init(_:_:environment:rawStdout:)``
+    /// with `rawStdout: true`), else -1.
+    public private(set) var stdoutFD: Int32 = -1
+
+    /// The write end of the child's stdin (-1 once closed).
+    public var stdinDescriptor: Int32 { stdinFD }
+
     /// Starts `executable` with `arguments`.
-    /// - Parameter environment: the child's whole environment (default: this process's).
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// - Parameters:
+    ///   - environment: the child's whole environment (default: this process's).
+    ///   - rawStdout: leave the child's stdout to the caller (``stdoutFD``) instead of reading it
+    ///     into lines — for clients that bring their own transport.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, rawStdout: Bool = false) throws {
         // Pipes are made close-on-exec under a lock that every spawn takes, so a child spawned
         // concurrently by another test never inherits these ends (which would keep them open).
         Self.spawnLock.lock()
@@ -92,7 +102,11 @@ public final class ServerProcess: @unchecked Sendable {
         self.pid = pid
         self.stdinFD = inPipe[1]
         let outFD = outPipe[0], errFD = errPipe[0]
-        Thread.detachNewThread { [self] in readLines(outFD) }
+        if rawStdout {
+            stdoutFD = outFD
+        } else {
+            Thread.detachNewThread { [self] in readLines(outFD) }
+        }
         Thread.detachNewThread { [self] in readStderr(errFD) }
     }
 
@@ -165,6 +179,19 @@ public final class ServerProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return String(decoding: stderrData, as: UTF8.self)
+    }
+
+    /// Waits until the child has closed stderr (normally: it exited) and everything it wrote
+    /// has been read.
+    @discardableResult
+    public func waitForStderrEnd(timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !stderrClosed {
+            if !lock.wait(until: deadline) { return false }
+        }
+        return true
     }
 
     /// Waits until stderr contains `text`.
@@ -282,5 +309,6 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
         process.signal(SIGKILL)
         throw ProcessError("\(executable) did not finish within \(timeout) s")
     }
+    process.waitForStderrEnd(timeout: timeout)
     return (status, lines.joined(separator: "\n"), process.stderr)
 }
