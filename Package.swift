@@ -41,7 +41,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // The Swift runtime linked in: no symbol lookups across ten shared libraries at
+            // start (spawn to first answer about halves) and only the pages used are resident.
+            // The binary exports no Swift symbols, so a Swift plugin brings and uses its own
+            // runtime; the boundary between them is the C ABI alone.
+            // (FoundationEssentials, which ArgumentParser uses, needs its two companions named;
+            // nothing of the executable is exported, so no plugin can bind to its copies.)
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-Xlinker", "--no-export-dynamic"])]
         ),
 
         // First-party plugins.
