@@ -9,7 +9,10 @@ public final class PluginHost: @unchecked Sendable {
     let logger: Logger
     let pool: WorkerPool
 
-    public private(set) var plugins: [LoadedPlugin] = []
+    /// The started plugins, in load order. Locked: a plugin may report `tools_changed` (read on
+    /// a worker thread) while others are still loading.
+    public var plugins: [LoadedPlugin] { pluginList.withLock { $0 } }
+    private let pluginList = Mutex<[LoadedPlugin]>([])
     /// Everything found wrong while loading, in order: files skipped, tools skipped.
     public private(set) var problems: [PluginProblem] = []
 
@@ -99,7 +102,7 @@ public final class PluginHost: @unchecked Sendable {
         if let reason = plugin.initialize() {
             return PluginProblem(path: path, plugin: id, message: reason)
         }
-        plugins.append(plugin)
+        pluginList.withLock { $0.append(plugin) }
         logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(path)")
         return nil
     }
