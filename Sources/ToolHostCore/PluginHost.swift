@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import ToolHostABI
 
 /// Owns the loaded plugins, the merged tool registry and the calls in flight. The MCP server
 /// and the command line's `tools`/`call`/`check` all work through it.
@@ -49,7 +50,32 @@ public final class PluginHost: @unchecked Sendable {
         problems.append(contentsOf: discoveryProblems)
         var loaded: [LoadedPlugin] = []
         var byID: [String: LoadedPlugin] = [:]
+        /// Starts `plugin` and adds it, unless its id is taken or its init fails.
+        func adopt(_ plugin: LoadedPlugin) -> Bool {
+            if let other = byID[plugin.id] {
+                problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: "plugin id \(plugin.id) is already loaded from \(other.path); this copy is skipped"))
+                return false
+            }
+            plugin.owner = self
+            if let reason = plugin.initialize() {
+                problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: reason))
+                return false
+            }
+            byID[plugin.id] = plugin
+            loaded.append(plugin)
+            logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(plugin.path)")
+            return true
+        }
         for candidate in candidates {
+            if NativeManifest.isManifest(candidate.path) {
+                let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
+                problems.append(contentsOf: manifestProblems)
+                if let set {
+                    _ = adopt(LoadedPlugin(
+                        path: candidate.path, descriptor: set.descriptor, configuration: .object([:]), logger: logger, native: set))
+                }
+                continue
+            }
             switch PluginLoader.open(candidate.path) {
             case .failure(let failure):
                 if failure.notAPlugin && !candidate.explicit {
@@ -61,18 +87,18 @@ public final class PluginHost: @unchecked Sendable {
                 let plugin = LoadedPlugin(
                     path: candidate.path, descriptor: descriptor,
                     configuration: configuration.settings(forPlugin: PluginLoader.id(of: descriptor)), logger: logger)
-                if let other = byID[plugin.id] {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: "plugin id \(plugin.id) is already loaded from \(other.path); this copy is skipped"))
-                    continue
+                guard adopt(plugin) else { continue }
+                // Typed C functions (include/toolhost.h, TH_EXT_NATIVE_FUNCTIONS) become a
+                // companion plugin "<id>-native" built by the host on the same ABI.
+                if let table = plugin.pluginExtension(TH_EXT_NATIVE_FUNCTIONS) {
+                    let (set, tableProblems) = NativeTable.load(table, plugin: plugin)
+                    problems.append(contentsOf: tableProblems)
+                    if let set {
+                        _ = adopt(LoadedPlugin(
+                            path: candidate.path, descriptor: set.descriptor, configuration: .object([:]), logger: logger,
+                            native: set, parent: plugin))
+                    }
                 }
-                plugin.owner = self
-                if let reason = plugin.initialize() {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: reason))
-                    continue
-                }
-                byID[plugin.id] = plugin
-                loaded.append(plugin)
-                logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(candidate.path)")
             }
         }
         plugins = loaded
@@ -120,7 +146,10 @@ public final class PluginHost: @unchecked Sendable {
         for call in calls { call.cancel() }
         let deadline = monotonicSeconds() + grace
         while liveCallCount > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
-        let busy = Set(liveCalls.withLock { $0.values.map { ObjectIdentifier($0.tool.plugin) } })
+        // A companion's running calls are calls into its parent's code as well.
+        let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
+            [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
+        } })
         for plugin in plugins.reversed() {
             if busy.contains(ObjectIdentifier(plugin)) {
                 logger.warning("plugin \(plugin.id) still has calls running after \(grace) s; exiting without shutting it down")
