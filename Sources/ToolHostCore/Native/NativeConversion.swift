@@ -21,7 +21,7 @@ enum NativeValue: Sendable, Equatable {
     var text: String {
         switch self {
         case .integer(let v): String(v)
-        case .double(let v): JSONWriter.string(.number(JSONNumber(v)))
+        case .double(let v): NativeConversion.text(of: v)
         case .float(let v): NativeConversion.text(of: v)
         case .bool(let v): v ? "true" : "false"
         case .bytes(let v): JSONWriter.string(.string(String(decoding: v, as: UTF8.self)))
@@ -213,12 +213,14 @@ enum NativeConversion {
     /// The shortest text that reads back as the same float.
     static func text(of value: Float) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        if value == 0 && value.sign == .minus { return "-0" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
 
     static func text(of value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+        if value == 0 && value.sign == .minus { return "-0" }
         return JSONNumber(value).text
     }
 }

@@ -175,7 +175,7 @@ final class NativeFunction: @unchecked Sendable {
             return v.isFinite ? .value(.float(v), json: .number(JSONNumber(literal: NativeConversion.text(of: v)))) : .nonFinite(NativeConversion.text(of: v))
         case .double:
             let v = storage.load(as: Double.self)
-            return v.isFinite ? .value(.double(v), json: .number(JSONNumber(v))) : .nonFinite(NativeConversion.text(of: v))
+            return v.isFinite ? .value(.double(v), json: .number(JSONNumber(literal: NativeConversion.text(of: v)))) : .nonFinite(NativeConversion.text(of: v))
         default:
             // libffi widens integer returns narrower than a register to a full ffi_arg.
             let raw = Self.load(storage, bytes: max(type.byteSize, Self.ffiArgSize))
@@ -243,7 +243,7 @@ final class NativeFunction: @unchecked Sendable {
             return v.isFinite ? .number(JSONNumber(literal: NativeConversion.text(of: v))) : .null
         case .double:
             let v = slot.load(as: Double.self)
-            return v.isFinite ? .number(JSONNumber(v)) : .null
+            return v.isFinite ? .number(JSONNumber(literal: NativeConversion.text(of: v))) : .null
         default:
             return .number(JSONNumber(literal: String(integer(load(slot, bytes: type.byteSize), as: type))))
         }

@@ -83,7 +83,7 @@ struct NativeFunctionSpec: @unchecked Sendable {
             default: params.append("\(p.cName) \(p.name)")
             }
         }
-        var text = "\(returnCName == "const char *" ? "const char *" : returnCName + " ")\(symbol)(\(params.isEmpty ? "void" : params.joined(separator: ", ")))"
+        var text = "\(returnCName.hasSuffix("*") ? returnCName : returnCName + " ")\(symbol)(\(params.isEmpty ? "void" : params.joined(separator: ", ")))"
         var notes: [String] = []
         if errors != .none { notes.append("errors: \(errors.rawValue)") }
         if returnType == .string { notes.append(freeResultName.map { "result freed with \($0)" } ?? "static result") }

@@ -176,7 +176,7 @@ enum NativeManifest {
                 guard let type = NativeType.named(typeName) else {
                     return fail("\(at).type", "unsupported type \"\(typeName)\" (supported: \(supportedTypes))")
                 }
-                var parameter = NativeParameter(name: name, type: type, cName: typeName, location: at)
+                var parameter = NativeParameter(name: name, type: type, cName: type.displayName(written: typeName), location: at)
                 parameter.description = p["description"]?.stringValue
                 if let out = p["out"] {
                     guard case .bool(let b) = out else { return fail("\(at).out", "must be true or false") }
@@ -222,7 +222,7 @@ enum NativeManifest {
                 return fail("\(location).returns", "unsupported type \"\(typeName)\" (supported: \(supportedTypes))")
             }
             returnType = t
-            returnCName = typeName
+            returnCName = t.displayName(written: typeName)
         case .object(let r)?:
             for key in r.keys where !returnKeys.contains(key) {
                 return fail("\(location).returns.\(key)", "unknown field (known: \(returnKeys.sorted().joined(separator: ", ")))")
@@ -232,7 +232,7 @@ enum NativeManifest {
                 return fail("\(location).returns.type", "unsupported type \"\(typeName)\" (supported: \(supportedTypes))")
             }
             returnType = t
-            returnCName = typeName
+            returnCName = t.displayName(written: typeName)
             resultDescription = r["description"]?.stringValue
             if let value = r["ownership"] {
                 guard case .string(let o) = value, o == "static" || o == "free" else {

@@ -88,6 +88,14 @@ enum NativeType: Sendable, Equatable {
         }
     }
 
+    /// How a signature shows a type a manifest wrote as `written`: C spellings as written
+    /// (`unsigned long`), the manifest's short names as the header's (`int16` → `int16_t`).
+    func displayName(written: String) -> String {
+        let short: Set<String> = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "string", "bytes"]
+        if self == .string || short.contains(written) { return cName }
+        return written.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
     var isInteger: Bool { integerRange != nil }
     var isSignedInteger: Bool { self == .int8 || self == .int16 || self == .int32 || self == .int64 }
     var isFloatingPoint: Bool { self == .float || self == .double }
