@@ -85,6 +85,9 @@ public enum OneShot {
             lines.append("  file: \(plugin.path)")
             lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host speaks \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor))\(plugin.serial ? ", serial" : "")")
             if let native = plugin.native { lines.append("  kind: \(native.kind)") }
+            if let companion = host.plugins.first(where: { $0.parent === plugin }) {
+                lines.append("  typed functions: as plugin \(companion.id), below")
+            }
             lines.append("  tools: \(tools.count)")
             for tool in tools {
                 var extras: [String] = []
