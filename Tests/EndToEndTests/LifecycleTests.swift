@@ -44,8 +44,14 @@ import Glibc
         let script = "\"$0\" --plugin \"$1\" | head -c 20 >/dev/null; echo \"toolhost-status=${PIPESTATUS[0]}\" >&2"
         let shell = try ServerProcess("/bin/bash", ["-c", script, ServerProcess.toolhostPath, ServerProcess.plugin("CExample")])
         // Each answer is longer than 20 bytes: head exits after the first; a later write fails.
-        for i in 0..<50 { shell.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#) }
-        #expect(shell.waitForStderr(containing: "toolhost-status=", timeout: 20))
+        // Pings keep coming until then: a burst may be answered entirely into the pipe before
+        // head has exited, and then no write would ever fail.
+        var exited = false
+        for i in 0..<400 where !exited {
+            shell.send(#"{"jsonrpc":"2.0","id":\#(i),"method":"ping"}"#)
+            exited = shell.waitForStderr(containing: "toolhost-status=", timeout: 0.05)
+        }
+        #expect(exited)
         #expect(shell.stderr.contains("toolhost-status=0"), "\(shell.stderr)")
         shell.closeStdin()
     }

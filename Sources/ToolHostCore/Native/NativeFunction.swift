@@ -121,7 +121,7 @@ final class NativeFunction: @unchecked Sendable {
                 // buffer still has a valid, non-NULL address.
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes.count + 1, alignment: 1)
                 buffers.append(buffer)
-                bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                if !bytes.isEmpty { bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) } }
                 buffer.storeBytes(of: 0, toByteOffset: bytes.count, as: UInt8.self)
                 slot.storeBytes(of: buffer, as: UnsafeMutableRawPointer.self)
                 if p.type == .bytes {

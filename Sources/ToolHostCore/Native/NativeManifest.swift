@@ -109,10 +109,6 @@ enum NativeManifest {
             if !entries.isEmpty { problem("functions", "no usable function: nothing from this manifest loads") }
             return (nil, problems)
         }
-        var names = Set<String>()
-        for function in functions where !names.insert(function.spec.toolName).inserted {
-            problem(function.spec.location + ".tool", "tool name \(function.spec.toolName) is used twice in this manifest; the first keeps it", tool: function.spec.toolName)
-        }
         let set = NativeToolSet.make(
             id: manifestID, name: root["name"]?.stringValue ?? manifestID, version: root["version"]?.stringValue ?? "0",
             summary: root["description"]?.stringValue, origin: .manifest(library: library, resolved: resolved), functions: functions)
