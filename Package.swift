@@ -17,6 +17,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Tests only: the official Swift SDK's client as an independent peer.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
@@ -69,9 +73,56 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
+        // Framing + dispatch under arbitrary input: libFuzzer entry (scripts/fuzz) or, in a normal
+        // build, corpus replay and a generated property run.
+        .executableTarget(
+            name: "toolhost-fuzz",
+            dependencies: ["ToolHostCore", "ToolHostABI", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Fuzz",
+            exclude: ["corpus"]
+        ),
+        // The vLLM test double: answers like vLLM 0.33's OpenAI-compatible server (in-process
+        // for tests, or as the `vllm-double` command for benchmarks and manual runs).
+        .target(
+            name: "VLLMDouble",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Support/VLLMDouble"
+        ),
+        .executableTarget(
+            name: "vllm-double",
+            dependencies: [
+                "VLLMDouble",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Support/vllm-double"
+        ),
+        .testTarget(
+            name: "VLLMDoubleTests",
+            dependencies: [
+                "VLLMDouble",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/VLLMDoubleTests"
+        ),
         .testTarget(
             name: "ToolHostCoreTests",
             dependencies: ["ToolHostCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwiftSDKInteropTests",
+            dependencies: [
+                "TestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

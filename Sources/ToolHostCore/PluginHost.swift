@@ -48,32 +48,11 @@ public final class PluginHost: @unchecked Sendable {
             files: configuration.pluginFiles, directories: configuration.pluginDirectories,
             searchPath: configuration.pluginSearchPath, defaultDirectories: configuration.defaultPluginDirectories)
         problems.append(contentsOf: discoveryProblems)
-        var loaded: [LoadedPlugin] = []
-        var byID: [String: LoadedPlugin] = [:]
-        /// Starts `plugin` and adds it, unless its id is taken or its init fails.
-        func adopt(_ plugin: LoadedPlugin) -> Bool {
-            if let other = byID[plugin.id] {
-                problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: "plugin id \(plugin.id) is already loaded from \(other.path); this copy is skipped"))
-                return false
-            }
-            plugin.owner = self
-            if let reason = plugin.initialize() {
-                problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: reason))
-                return false
-            }
-            byID[plugin.id] = plugin
-            loaded.append(plugin)
-            logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(plugin.path)")
-            return true
-        }
         for candidate in candidates {
             if NativeManifest.isManifest(candidate.path) {
                 let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
                 problems.append(contentsOf: manifestProblems)
-                if let set {
-                    _ = adopt(LoadedPlugin(
-                        path: candidate.path, descriptor: set.descriptor, configuration: .object([:]), logger: logger, native: set))
-                }
+                if let set { problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set)) }
                 continue
             }
             switch PluginLoader.open(candidate.path) {
@@ -84,29 +63,64 @@ public final class PluginHost: @unchecked Sendable {
                     problems.append(PluginProblem(path: candidate.path, message: failure.reason))
                 }
             case .success(let descriptor):
-                let plugin = LoadedPlugin(
-                    path: candidate.path, descriptor: descriptor,
-                    configuration: configuration.settings(forPlugin: PluginLoader.id(of: descriptor)), logger: logger)
-                guard adopt(plugin) else { continue }
-                // Typed C functions (include/toolhost.h, TH_EXT_NATIVE_FUNCTIONS) become a
-                // companion plugin "<id>-native" built by the host on the same ABI.
-                if let table = plugin.pluginExtension(TH_EXT_NATIVE_FUNCTIONS) {
-                    let (set, tableProblems) = NativeTable.load(table, plugin: plugin)
-                    problems.append(contentsOf: tableProblems)
-                    if let set {
-                        _ = adopt(LoadedPlugin(
-                            path: candidate.path, descriptor: set.descriptor, configuration: .object([:]), logger: logger,
-                            native: set, parent: plugin))
-                    }
-                }
+                problems.append(contentsOf: adopt(descriptor, path: candidate.path))
             }
         }
-        plugins = loaded
-        let (registry, toolProblems) = ToolRegistry.build(plugins: loaded, generation: 1)
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: 1)
         problems.append(contentsOf: toolProblems)
         registryState.withLock { $0 = registry }
         for problem in problems { logger.error("plugin problem: \(problem)") }
-        logger.debug("\(registry.tools.count) tools from \(loaded.count) plugins")
+        logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
+    }
+
+    /// Adds a plugin whose descriptor is already in memory (a plugin linked into the process,
+    /// or one built by the host itself), with the same checks as a loaded file, then rebuilds
+    /// the registry. Call before serving starts.
+    /// - Parameter path: what reports show as the plugin's origin.
+    /// - Returns: the problems found (the plugin is skipped when it cannot be started).
+    @discardableResult
+    public func addPlugin(descriptor: UnsafePointer<th_plugin>, path: String) -> [PluginProblem] {
+        var found: [PluginProblem] = []
+        if let reason = PluginLoader.check(descriptor) {
+            found.append(PluginProblem(path: path, message: reason))
+        } else {
+            found.append(contentsOf: adopt(descriptor, path: path))
+        }
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: self.registry.generation + 1)
+        found.append(contentsOf: toolProblems)
+        registryState.withLock { $0 = registry }
+        for problem in found { logger.error("plugin problem: \(problem)") }
+        problems.append(contentsOf: found)
+        return found
+    }
+
+    /// Starts an accepted descriptor and appends it to ``plugins``. A plugin's typed functions
+    /// (TH_EXT_NATIVE_FUNCTIONS) follow as its companion "<id>-native", a plugin the host builds
+    /// on the same ABI (``NativeToolSet``).
+    /// - Parameters:
+    ///   - native: for a descriptor the host built over native functions: their set.
+    ///   - parent: for a companion: the plugin whose functions it offers.
+    /// - Returns: the problems found (empty when everything started).
+    private func adopt(
+        _ descriptor: UnsafePointer<th_plugin>, path: String, native: NativeToolSet? = nil, parent: LoadedPlugin? = nil
+    ) -> [PluginProblem] {
+        let id = PluginLoader.id(of: descriptor)
+        if let other = plugins.first(where: { $0.id == id }) {
+            return [PluginProblem(path: path, plugin: id, message: "plugin id \(id) is already loaded from \(other.path); this copy is skipped")]
+        }
+        let settings = native == nil ? configuration.settings(forPlugin: id) : .object([:])
+        let plugin = LoadedPlugin(
+            path: path, descriptor: descriptor, configuration: settings, logger: logger, native: native, parent: parent)
+        plugin.owner = self
+        if let reason = plugin.initialize() {
+            return [PluginProblem(path: path, plugin: id, message: reason)]
+        }
+        plugins.append(plugin)
+        logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(path)")
+        guard native == nil, let table = plugin.pluginExtension(TH_EXT_NATIVE_FUNCTIONS) else { return [] }
+        let (set, tableProblems) = NativeTable.load(table, plugin: plugin)
+        guard let set else { return tableProblems }
+        return tableProblems + adopt(set.descriptor, path: path, native: set, parent: plugin)
     }
 
     /// Prepares a call of `tool` with `arguments` (already checked against its schema); it

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Request ids and timestamps in vLLM's formats.
+enum Identifiers {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// `count` random lowercase hex digits, as in `uuid4().hex`.
+    static func hex(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var bits: UInt64 = 0
+        for index in 0..<count {
+            if index % 16 == 0 { bits = generator.next() }
+            bytes.append(digits[Int(bits & 0xF)])
+            bits >>= 4
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Seconds since the Unix epoch, as `int(time.time())`.
+    static func unixTime() -> Int {
+        Int(time(nil))
+    }
+}

@@ -1,0 +1,153 @@
+/// Reads fields of a request body the way vLLM's pydantic models accept them (lax mode: `"5"`
+/// passes as an integer, `null` as absent), failing with a validation error shaped like FastAPI's.
+struct RequestReader {
+    let object: JSONObject
+
+    /// Wraps a request body, which must be a JSON object.
+    ///
+    /// - Throws: A validation `APIError` when the body is missing, not JSON or not an object.
+    init(body: JSONValue?, bodyError: JSONParseError?) throws(APIError) {
+        if let bodyError {
+            throw Self.issue(
+                type: "json_invalid", loc: ["body", String(bodyError.offset)], msg: "JSON decode error",
+                input: .object(JSONObject())
+            )
+        }
+        guard let body else {
+            throw Self.issue(type: "missing", loc: ["body"], msg: "Field required", input: .null)
+        }
+        guard case .object(let object) = body else {
+            throw Self.issue(
+                type: "model_attributes_type", loc: ["body"],
+                msg: "Input should be a valid dictionary or object to extract fields from", input: body
+            )
+        }
+        self.object = object
+    }
+
+    /// A reader over a nested object, such as `stream_options`.
+    init(object: JSONObject) {
+        self.object = object
+    }
+
+    /// The value of `key`, nil when absent or null.
+    func value(_ key: String) -> JSONValue? {
+        guard let value = object[key], !value.isNull else { return nil }
+        return value
+    }
+
+    func string(_ key: String) throws(APIError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard let string = value.stringValue else {
+            throw Self.issue(
+                type: "string_type", loc: ["body", key], msg: "Input should be a valid string", input: value)
+        }
+        return string
+    }
+
+    func int(_ key: String) throws(APIError) -> Int? {
+        guard let value = value(key) else { return nil }
+        if let int = value.intValue { return int }
+        if let text = value.stringValue, let int = Int(text.trimmingWhitespace()) { return int }
+        if case .double = value {
+            throw Self.issue(
+                type: "int_from_float", loc: ["body", key],
+                msg: "Input should be a valid integer, got a number with a fractional part",
+                input: value
+            )
+        }
+        throw Self.issue(
+            type: value.stringValue == nil ? "int_type" : "int_parsing", loc: ["body", key],
+            msg: value.stringValue == nil
+                ? "Input should be a valid integer"
+                : "Input should be a valid integer, unable to parse string as an integer",
+            input: value
+        )
+    }
+
+    func double(_ key: String) throws(APIError) -> Double? {
+        guard let value = value(key) else { return nil }
+        if let double = value.doubleValue { return double }
+        if let text = value.stringValue, let double = Double(text.trimmingWhitespace()) { return double }
+        throw Self.issue(
+            type: value.stringValue == nil ? "float_type" : "float_parsing", loc: ["body", key],
+            msg: value.stringValue == nil
+                ? "Input should be a valid number"
+                : "Input should be a valid number, unable to parse string as a number",
+            input: value
+        )
+    }
+
+    func bool(_ key: String) throws(APIError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .bool(let bool): return bool
+        case .int(0): return false
+        case .int(1): return true
+        case .string(let text):
+            switch text.lowercased() {
+            case "true", "yes", "on", "1", "t", "y": return true
+            case "false", "no", "off", "0", "f", "n": return false
+            default: break
+            }
+        default: break
+        }
+        throw Self.issue(type: "bool_type", loc: ["body", key], msg: "Input should be a valid boolean", input: value)
+    }
+
+    /// A field typed `str | list[str]`, such as `stop`.
+    func stringList(_ key: String) throws(APIError) -> [String]? {
+        guard let value = value(key) else { return nil }
+        if let string = value.stringValue { return [string] }
+        if let array = value.arrayValue {
+            var strings: [String] = []
+            for (index, element) in array.enumerated() {
+                guard let string = element.stringValue else {
+                    throw Self.issue(
+                        type: "string_type", loc: ["body", key, String(index)], msg: "Input should be a valid string",
+                        input: element
+                    )
+                }
+                strings.append(string)
+            }
+            return strings
+        }
+        throw Self.issue(type: "string_type", loc: ["body", key], msg: "Input should be a valid string", input: value)
+    }
+
+    func object(_ key: String) throws(APIError) -> JSONObject? {
+        guard let value = value(key) else { return nil }
+        guard let object = value.objectValue else {
+            throw Self.issue(
+                type: "model_type", loc: ["body", key], msg: "Input should be a valid dictionary or instance",
+                input: value
+            )
+        }
+        return object
+    }
+
+    /// A validation error whose message reads like pydantic's list of errors.
+    static func issue(type: String, loc: [String], msg: String, input: JSONValue) -> APIError {
+        let location = loc.map { Int($0) != nil ? $0 : "'\($0)'" }
+        let tuple = location.count == 1 ? "(\(location[0]),)" : "(\(location.joined(separator: ", ")))"
+        return .validation("[{'type': '\(type)', 'loc': \(tuple), 'msg': '\(msg)', 'input': \(pythonRepr(input))}]")
+    }
+
+    /// A value error raised by a model validator, as pydantic reports it.
+    static func valueError(_ message: String, input: JSONValue) -> APIError {
+        issue(type: "value_error", loc: ["body"], msg: "Value error, \(message)", input: input)
+    }
+
+    private static func pythonRepr(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "None"
+        case .bool(let bool): return bool ? "True" : "False"
+        case .int(let int): return String(int)
+        case .double(let double): return double.description
+        case .string(let string): return "'\(string.replacingAll("'", with: "\\'"))'"
+        case .array(let array): return "[" + array.map(pythonRepr).joined(separator: ", ") + "]"
+        case .object(let object):
+            return "{" + object.members.map { "'\($0.key)': \(pythonRepr($0.value))" }.joined(separator: ", ") + "}"
+        }
+    }
+}
