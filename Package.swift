@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
+        .library(name: "CTypedExample", type: .dynamic, targets: ["CTypedExample"]),
+        .library(name: "SwiftExample", type: .dynamic, targets: ["SwiftExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +60,22 @@ let package = Package(
             path: "Plugins/Examples/CExample",
             publicHeadersPath: ".",
             cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        .target(
+            name: "CTypedExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/CTypedExample",
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        // The Swift template: exports only th_* (exports.map), in debug and release builds.
+        .target(
+            name: "SwiftExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/SwiftExample",
+            exclude: ["exports.map"],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
         ),
 
         // Tests.
