@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
+        .library(name: "CTypedExample", type: .dynamic, targets: ["CTypedExample"]),
+        .library(name: "SwiftExample", type: .dynamic, targets: ["SwiftExample"]),
         .library(name: "VLLM", type: .dynamic, targets: ["VLLM"]),
     ],
     dependencies: [
@@ -18,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Tests only: the official Swift SDK's client as an independent peer.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
@@ -40,7 +45,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // The Swift runtime linked in: no symbol lookups across ten shared libraries at
+            // start (spawn to first answer about halves) and only the pages used are resident.
+            // The binary exports no Swift symbols, so a Swift plugin brings and uses its own
+            // runtime; the boundary between them is the C ABI alone.
+            // (FoundationEssentials, which ArgumentParser uses, needs its two companions named;
+            // nothing of the executable is exported, so no plugin can bind to its copies.)
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-Xlinker", "--no-export-dynamic"])]
         ),
 
         // First-party plugins.
@@ -50,6 +62,22 @@ let package = Package(
             path: "Plugins/Examples/CExample",
             publicHeadersPath: ".",
             cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        .target(
+            name: "CTypedExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/CTypedExample",
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        // The Swift template: exports only th_* (exports.map), in debug and release builds.
+        .target(
+            name: "SwiftExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/SwiftExample",
+            exclude: ["exports.map"],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
         ),
         // The vLLM plugin: the OpenAI-compatible client and the tools (VLLMCore, no C ABI), and the
         // C-ABI glue that makes them a plugin (VLLM). Only th_* symbols leave libVLLM.so.
@@ -76,6 +104,14 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
+        // Framing + dispatch under arbitrary input: libFuzzer entry (scripts/fuzz) or, in a normal
+        // build, corpus replay and a generated property run.
+        .executableTarget(
+            name: "toolhost-fuzz",
+            dependencies: ["ToolHostCore", "ToolHostABI", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Fuzz",
+            exclude: ["corpus"]
+        ),
         // The vLLM test double: answers like vLLM 0.33's OpenAI-compatible server (in-process
         // for tests, or as the `vllm-double` command for benchmarks and manual runs).
         .target(
@@ -109,6 +145,15 @@ let package = Package(
         .testTarget(
             name: "ToolHostCoreTests",
             dependencies: ["ToolHostCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SwiftSDKInteropTests",
+            dependencies: [
+                "TestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import ToolHostABI
 
 /// Owns the loaded plugins, the merged tool registry and the calls in flight. The MCP server
 /// and the command line's `tools`/`call`/`check` all work through it.
@@ -8,7 +9,10 @@ public final class PluginHost: @unchecked Sendable {
     let logger: Logger
     let pool: WorkerPool
 
-    public private(set) var plugins: [LoadedPlugin] = []
+    /// The started plugins, in load order. Locked: a plugin may report `tools_changed` (read on
+    /// a worker thread) while others are still loading.
+    public var plugins: [LoadedPlugin] { pluginList.withLock { $0 } }
+    private let pluginList = Mutex<[LoadedPlugin]>([])
     /// Everything found wrong while loading, in order: files skipped, tools skipped.
     public private(set) var problems: [PluginProblem] = []
 
@@ -47,9 +51,13 @@ public final class PluginHost: @unchecked Sendable {
             files: configuration.pluginFiles, directories: configuration.pluginDirectories,
             searchPath: configuration.pluginSearchPath, defaultDirectories: configuration.defaultPluginDirectories)
         problems.append(contentsOf: discoveryProblems)
-        var loaded: [LoadedPlugin] = []
-        var byID: [String: LoadedPlugin] = [:]
         for candidate in candidates {
+            if NativeManifest.isManifest(candidate.path) {
+                let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
+                problems.append(contentsOf: manifestProblems)
+                if let set { problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set)) }
+                continue
+            }
             switch PluginLoader.open(candidate.path) {
             case .failure(let failure):
                 if failure.notAPlugin && !candidate.explicit {
@@ -58,29 +66,64 @@ public final class PluginHost: @unchecked Sendable {
                     problems.append(PluginProblem(path: candidate.path, message: failure.reason))
                 }
             case .success(let descriptor):
-                let plugin = LoadedPlugin(
-                    path: candidate.path, descriptor: descriptor,
-                    configuration: configuration.settings(forPlugin: PluginLoader.id(of: descriptor)), logger: logger)
-                if let other = byID[plugin.id] {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: "plugin id \(plugin.id) is already loaded from \(other.path); this copy is skipped"))
-                    continue
-                }
-                plugin.owner = self
-                if let reason = plugin.initialize() {
-                    problems.append(PluginProblem(path: candidate.path, plugin: plugin.id, message: reason))
-                    continue
-                }
-                byID[plugin.id] = plugin
-                loaded.append(plugin)
-                logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(candidate.path)")
+                problems.append(contentsOf: adopt(descriptor, path: candidate.path))
             }
         }
-        plugins = loaded
-        let (registry, toolProblems) = ToolRegistry.build(plugins: loaded, generation: 1)
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: 1)
         problems.append(contentsOf: toolProblems)
         registryState.withLock { $0 = registry }
         for problem in problems { logger.error("plugin problem: \(problem)") }
-        logger.debug("\(registry.tools.count) tools from \(loaded.count) plugins")
+        logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
+    }
+
+    /// Adds a plugin whose descriptor is already in memory (a plugin linked into the process,
+    /// or one built by the host itself), with the same checks as a loaded file, then rebuilds
+    /// the registry. Call before serving starts.
+    /// - Parameter path: what reports show as the plugin's origin.
+    /// - Returns: the problems found (the plugin is skipped when it cannot be started).
+    @discardableResult
+    public func addPlugin(descriptor: UnsafePointer<th_plugin>, path: String) -> [PluginProblem] {
+        var found: [PluginProblem] = []
+        if let reason = PluginLoader.check(descriptor) {
+            found.append(PluginProblem(path: path, message: reason))
+        } else {
+            found.append(contentsOf: adopt(descriptor, path: path))
+        }
+        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: self.registry.generation + 1)
+        found.append(contentsOf: toolProblems)
+        registryState.withLock { $0 = registry }
+        for problem in found { logger.error("plugin problem: \(problem)") }
+        problems.append(contentsOf: found)
+        return found
+    }
+
+    /// Starts an accepted descriptor and appends it to ``plugins``. A plugin's typed functions
+    /// (TH_EXT_NATIVE_FUNCTIONS) follow as its companion "<id>-native", a plugin the host builds
+    /// on the same ABI (``NativeToolSet``).
+    /// - Parameters:
+    ///   - native: for a descriptor the host built over native functions: their set.
+    ///   - parent: for a companion: the plugin whose functions it offers.
+    /// - Returns: the problems found (empty when everything started).
+    private func adopt(
+        _ descriptor: UnsafePointer<th_plugin>, path: String, native: NativeToolSet? = nil, parent: LoadedPlugin? = nil
+    ) -> [PluginProblem] {
+        let id = PluginLoader.id(of: descriptor)
+        if let other = plugins.first(where: { $0.id == id }) {
+            return [PluginProblem(path: path, plugin: id, message: "plugin id \(id) is already loaded from \(other.path); this copy is skipped")]
+        }
+        let settings = native == nil ? configuration.settings(forPlugin: id) : .object([:])
+        let plugin = LoadedPlugin(
+            path: path, descriptor: descriptor, configuration: settings, logger: logger, native: native, parent: parent)
+        plugin.owner = self
+        if let reason = plugin.initialize() {
+            return [PluginProblem(path: path, plugin: id, message: reason)]
+        }
+        pluginList.withLock { $0.append(plugin) }
+        logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(path)")
+        guard native == nil, let table = plugin.pluginExtension(TH_EXT_NATIVE_FUNCTIONS) else { return [] }
+        let (set, tableProblems) = NativeTable.load(table, plugin: plugin)
+        guard let set else { return tableProblems }
+        return tableProblems + adopt(set.descriptor, path: path, native: set, parent: plugin)
     }
 
     /// Prepares a call of `tool` with `arguments` (already checked against its schema); it
@@ -120,7 +163,10 @@ public final class PluginHost: @unchecked Sendable {
         for call in calls { call.cancel() }
         let deadline = monotonicSeconds() + grace
         while liveCallCount > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
-        let busy = Set(liveCalls.withLock { $0.values.map { ObjectIdentifier($0.tool.plugin) } })
+        // A companion's running calls are calls into its parent's code as well.
+        let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
+            [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
+        } })
         for plugin in plugins.reversed() {
             if busy.contains(ObjectIdentifier(plugin)) {
                 logger.warning("plugin \(plugin.id) still has calls running after \(grace) s; exiting without shutting it down")

@@ -58,11 +58,15 @@ struct HostOptions: ParsableArguments {
         if let callTimeout, callTimeout <= 0 { throw ValidationError("--call-timeout must be positive") }
     }
 
+    /// The stderr log level: `--log-level`, else `$TOOLHOST_LOG_LEVEL`, else notice.
+    var effectiveLogLevel: Logger.Level {
+        Logger.Level(rawValue: logLevel ?? processEnvironment()["TOOLHOST_LOG_LEVEL"] ?? "notice") ?? .notice
+    }
+
     /// Sets up logging and loads the plugins.
     func makeHost() throws -> PluginHost {
         let environment = processEnvironment()
-        let levelName = logLevel ?? environment["TOOLHOST_LOG_LEVEL"] ?? "notice"
-        let level = Logger.Level(rawValue: levelName) ?? .notice
+        let level = effectiveLogLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -157,6 +161,7 @@ struct Call: ParsableCommand {
 
     func run() throws {
         let host = try options.makeHost()
+        let threshold = options.effectiveLogLevel
         let outcome: CallOutcome
         do {
             outcome = try OneShot.call(
@@ -165,7 +170,9 @@ struct Call: ParsableCommand {
                     let amount = total.map { "\(JSONNumber(progress))/\(JSONNumber($0))" } ?? "\(JSONNumber(progress))"
                     writeStderr("progress \(amount)\(message.map { ": \($0)" } ?? "")")
                 },
-                log: { level, message in writeStderr("[\(level.name)] \(message)") })
+                log: { level, message in
+                    if level.swiftLogLevel >= threshold { writeStderr("[\(level.name)] \(message)") }
+                })
         } catch {
             writeStderr("toolhost call: \(error)")
             host.shutdown(grace: 0)

@@ -28,7 +28,7 @@ public enum LogLevel: Int, CaseIterable, Comparable, Sendable {
         }
     }
 
-    var swiftLogLevel: Logger.Level {
+    public var swiftLogLevel: Logger.Level {
         switch self {
         case .debug: .debug
         case .info: .info

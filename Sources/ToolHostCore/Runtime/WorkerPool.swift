@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -29,6 +31,14 @@ final class WorkerPool: @unchecked Sendable {
     private let maxThreads: Int
     private let stallInterval: Double
     private let name: String
+    private let growthCheck = Mutex<(@Sendable () -> Bool)?>(nil)
+
+    /// Consulted before the monitor adds a thread: false while waiting threads are blocked on
+    /// something more threads cannot help (the client not reading the output).
+    var mayGrow: (@Sendable () -> Bool)? {
+        get { growthCheck.withLock { $0 } }
+        set { growthCheck.withLock { $0 = newValue } }
+    }
 
     init(name: String = "th-worker", eagerThreads: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), maxThreads: Int = 256, stallInterval: Double = 0.002) {
         self.name = name
@@ -115,7 +125,7 @@ final class WorkerPool: @unchecked Sendable {
                     let waiting = queue.count - head
                     return (finished == before && waiting > idle, waiting > 0)
                 }
-                if stalled {
+                if stalled, mayGrow?() ?? true {
                     let grow = lock.withLock { () -> Bool in
                         guard threads < maxThreads else { return false }
                         threads += 1

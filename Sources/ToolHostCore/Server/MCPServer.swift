@@ -36,6 +36,7 @@ public final class MCPServer: @unchecked Sendable {
     /// The reader waits here while too many calls are live (backpressure).
     private let capacity = ConditionLock()
     private var readerWaiting = false
+    private let framer: Mutex<LineFramer>
     private let stopLock = ConditionLock()
     private var stopped = false
 
@@ -44,6 +45,7 @@ public final class MCPServer: @unchecked Sendable {
         self.configuration = host.configuration
         self.logger = logger
         self.inputFD = inputFD
+        self.framer = Mutex(LineFramer(maxLineBytes: host.configuration.maxMessageBytes))
         let pool = host.pool
         let failure = Mutex<(@Sendable (Int32) -> Void)?>(nil)
         self.writer = OutputWriter(
@@ -52,6 +54,8 @@ public final class MCPServer: @unchecked Sendable {
         failure.withLock { handler in
             handler = { [weak self] error in self?.outputFailed(error) }
         }
+        let writer = self.writer
+        host.pool.mayGrow = { !writer.isBacklogged }
         var handlers = host.handlers
         handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
@@ -63,20 +67,32 @@ public final class MCPServer: @unchecked Sendable {
     /// grace period, shut plugins down).
     /// - Returns: the exit status: 0 after end of input, 1 after a read error.
     public func run() -> Int32 {
-        var reader = LineReader(fd: inputFD, maxLineBytes: configuration.maxMessageBytes)
-        let error = reader.run { event in
-            switch event {
-            case .line(let bytes):
-                handleLine(bytes)
-            case .oversized(let size):
-                send(RPCEncoder.error(id: nil, RPCError(
-                    RPCErrorCode.invalidRequest,
-                    "Invalid Request: a message of \(size) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes (toolhost --max-message-bytes); it was skipped")))
-            }
-        }
+        let error = ChunkReader(fd: inputFD).run { feed($0) }
+        feed(UnsafeBufferPointer(start: nil, count: 0), end: true)
         if error != 0 { logger.error("reading stdin failed: \(String(cString: strerror(error)))") }
         stop(reason: error == 0 ? "end of input" : "read error")
         return error == 0 ? 0 : 1
+    }
+
+    /// Feeds raw input, as it would arrive on stdin, through framing and dispatch on the
+    /// calling thread; `end` marks the end of input (a last unterminated line still counts).
+    /// ``run()`` is this in a loop over stdin; the fuzzer drives it directly.
+    public func feed(_ bytes: UnsafeBufferPointer<UInt8>, end: Bool = false) {
+        framer.withLock { framer in
+            framer.feed(bytes) { handle($0) }
+            if end { framer.finish { handle($0) } }
+        }
+    }
+
+    private func handle(_ event: LineFramer.Event) {
+        switch event {
+        case .line(let bytes):
+            handleLine(bytes)
+        case .oversized(let size):
+            send(RPCEncoder.error(id: nil, RPCError(
+                RPCErrorCode.invalidRequest,
+                "Invalid Request: a message of \(size) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes (toolhost --max-message-bytes); it was skipped")))
+        }
     }
 
     /// Stops serving: cancels calls in flight, gives them the grace period to finish (their

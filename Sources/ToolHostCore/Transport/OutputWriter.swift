@@ -117,6 +117,12 @@ final class OutputWriter: @unchecked Sendable {
         return error == 0
     }
 
+    /// True while the client reads slower than the host writes (the backlog is over
+    /// `softLimit`).
+    var isBacklogged: Bool {
+        lock.withLock { buffer.count > softLimit }
+    }
+
     /// Waits until everything queued so far has been written (or the output failed).
     func flush() {
         lock.lock()

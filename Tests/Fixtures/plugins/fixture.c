@@ -13,6 +13,9 @@
  *   NO_INVOKE                invoke is NULL
  *   SERIAL                   TH_PLUGIN_SERIAL: invokes never overlap
  *   NOT_A_PLUGIN             exports nothing of the ABI at all
+ *   DYNAMIC                  each call toggles a second tool ("extra_tool") in and out of the
+ *                            list and tells the host (tools_changed); results carry the
+ *                            structured value [1,2,3] (not an object)
  *
  * The tool answers with "<id>:<tool>" plus, for `overlap` checks, the highest number of
  * invokes it ever saw running at once. On shutdown it writes "fixture <id> shutdown" to stderr.
@@ -52,6 +55,8 @@ static volatile int g_running, g_max_running;
 #endif
 
 static const th_tool k_tool = {sizeof(th_tool), 0, TOOL_NAME, NULL, "A fixture tool.", SCHEMA, NULL, NULL};
+static const th_tool k_extra = {sizeof(th_tool), 0, "extra_tool", NULL, "Appears and disappears.", SCHEMA, NULL, NULL};
+static volatile int g_extra;
 
 static th_status fixture_init(const th_host *host, void **state) {
     (void)state;
@@ -71,12 +76,13 @@ static void fixture_shutdown(void *state) {
 
 static uint32_t fixture_tool_count(void *state) {
     (void)state;
-    return 1;
+    return g_extra ? 2 : 1;
 }
 
 static const th_tool *fixture_tool_at(void *state, uint32_t index) {
     (void)state;
-    return index == 0 ? &k_tool : NULL;
+    if (index == 0) return &k_tool;
+    return index == 1 && g_extra ? &k_extra : NULL;
 }
 
 #ifndef NO_INVOKE
@@ -100,6 +106,11 @@ static th_status fixture_invoke(void *state, th_call *call, const th_invocation 
     snprintf(text, sizeof text, "%s:%s max_running=%d", FIXTURE_ID, TOOL_NAME, g_max_running);
     __sync_sub_and_fetch(&g_running, 1);
     g_host->result_text(call, text, TH_NUL_TERMINATED);
+#ifdef DYNAMIC
+    g_host->result_structured(call, "[1,2,3]", TH_NUL_TERMINATED);
+    g_extra = !g_extra;
+    g_host->tools_changed(g_host);
+#endif
     return TH_OK;
 }
 #endif

@@ -47,9 +47,19 @@ public final class ServerProcess: @unchecked Sendable {
         return url.path
     }
 
+    /// The child's stdout for a caller that reads it itself (``init(_:_:environment:rawStdout:)``
+    /// with `rawStdout: true`), else -1.
+    public private(set) var stdoutFD: Int32 = -1
+
+    /// The write end of the child's stdin (-1 once closed).
+    public var stdinDescriptor: Int32 { stdinFD }
+
     /// Starts `executable` with `arguments`.
-    /// - Parameter environment: the child's whole environment (default: this process's).
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// - Parameters:
+    ///   - environment: the child's whole environment (default: this process's).
+    ///   - rawStdout: leave the child's stdout to the caller (``stdoutFD``) instead of reading it
+    ///     into lines — for clients that bring their own transport.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, rawStdout: Bool = false) throws {
         // Pipes are made close-on-exec under a lock that every spawn takes, so a child spawned
         // concurrently by another test never inherits these ends (which would keep them open).
         Self.spawnLock.lock()
@@ -103,7 +113,11 @@ public final class ServerProcess: @unchecked Sendable {
         self.pid = pid
         self.stdinFD = inPipe[1]
         let outFD = outPipe[0], errFD = errPipe[0]
-        Thread.detachNewThread { [self] in readLines(outFD) }
+        if rawStdout {
+            stdoutFD = outFD
+        } else {
+            Thread.detachNewThread { [self] in readLines(outFD) }
+        }
         Thread.detachNewThread { [self] in readStderr(errFD) }
     }
 
@@ -178,6 +192,19 @@ public final class ServerProcess: @unchecked Sendable {
         return String(decoding: stderrData, as: UTF8.self)
     }
 
+    /// Waits until the child has closed stderr (normally: it exited) and everything it wrote
+    /// has been read.
+    @discardableResult
+    public func waitForStderrEnd(timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !stderrClosed {
+            if !lock.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
     /// Waits until stderr contains `text`.
     public func waitForStderr(containing text: String, timeout: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -219,17 +246,25 @@ public final class ServerProcess: @unchecked Sendable {
 
     private func readLines(_ fd: Int32) {
         var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        var scanned = 0  // bytes of `pending` known to hold no newline
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             pending.append(contentsOf: buffer[..<n])
             var lines: [String] = []
-            while let newline = pending.firstIndex(of: 0x0A) {
-                lines.append(String(decoding: pending[..<newline], as: UTF8.self))
-                pending.removeSubrange(...newline)
+            var start = 0
+            while let newline = pending[scanned...].firstIndex(of: 0x0A) {
+                lines.append(String(decoding: pending[start..<newline], as: UTF8.self))
+                start = newline + 1
+                scanned = start
             }
+            if start > 0 {
+                pending.removeFirst(start)
+                scanned = 0
+            }
+            scanned = pending.count
             if !lines.isEmpty {
                 lock.lock()
                 stdoutLines.append(contentsOf: lines)
@@ -285,5 +320,6 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
         process.signal(SIGKILL)
         throw ProcessError("\(executable) did not finish within \(timeout) s")
     }
+    process.waitForStderrEnd(timeout: timeout)
     return (status, lines.joined(separator: "\n"), process.stderr)
 }

@@ -96,35 +96,24 @@ struct LineFramer {
     }
 }
 
-/// Reads a file descriptor to its end, feeding a ``LineFramer``.
-struct LineReader {
+/// Reads a file descriptor to its end in chunks.
+struct ChunkReader {
     let fd: Int32
-    var framer: LineFramer
-    private var buffer: UnsafeMutableBufferPointer<UInt8>
+    var bufferSize = 256 << 10
 
-    init(fd: Int32, maxLineBytes: Int, bufferSize: Int = 256 << 10) {
-        self.fd = fd
-        self.framer = LineFramer(maxLineBytes: maxLineBytes)
-        self.buffer = .allocate(capacity: bufferSize)
-    }
-
-    /// Reads until end of input or a read error, calling `handle` for each event.
+    /// Reads until end of input or a read error, calling `handle` with each chunk.
     /// - Returns: 0 at end of input, else the errno of the failed read.
-    mutating func run(_ handle: (LineFramer.Event) -> Void) -> Int32 {
+    func run(_ handle: (UnsafeBufferPointer<UInt8>) -> Void) -> Int32 {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bufferSize)
         defer { buffer.deallocate() }
         while true {
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n < 0 {
                 if errno == EINTR { continue }
-                let error = errno
-                framer.finish(handle)
-                return error
+                return errno
             }
-            if n == 0 {
-                framer.finish(handle)
-                return 0
-            }
-            framer.feed(UnsafeBufferPointer(rebasing: buffer[..<n]), handle)
+            if n == 0 { return 0 }
+            handle(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
     }
 }

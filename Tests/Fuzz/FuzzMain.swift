@@ -1,0 +1,105 @@
+import Logging
+import ToolHostCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Framing + dispatch under arbitrary input. Built two ways:
+/// - with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz): the libFuzzer entry point;
+/// - normally: `toolhost-fuzz FILE…` replays inputs, `toolhost-fuzz --generate N [--seed S]`
+///   runs N generated sessions and checks that every line written is a well-formed JSON-RPC
+///   message (the property test CI runs).
+enum FuzzHarness {
+    static let host: PluginHost = {
+        var configuration = HostConfiguration()
+        configuration.defaultPluginDirectories = []
+        configuration.maxMessageBytes = 1 << 16
+        configuration.shutdownGrace = 0
+        configuration.toolsPageSize = 2
+        let host = PluginHost(configuration: configuration, logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
+        host.loadPlugins()
+        host.addPlugin(descriptor: FuzzPlugin.descriptor, path: "<fuzz plugin>")
+        return host
+    }()
+
+    static let devNull = open("/dev/null", O_WRONLY)
+
+    /// One input: a fresh connection (session state) over the shared host.
+    static func run(_ bytes: UnsafeBufferPointer<UInt8>, outputFD: Int32 = devNull) {
+        let server = MCPServer(host: host, logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }), inputFD: -1, outputFD: outputFD)
+        server.feed(bytes, end: true)
+    }
+
+    /// Waits until asynchronous calls started by earlier inputs have finished.
+    static func settle() {
+        var spins = 0
+        while host.liveCallCount > 0 && spins < 2000 {
+            usleep(500)
+            spins += 1
+        }
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzHarness.run(UnsafeBufferPointer(start: data, count: size))
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's entry point under this name; hand control to libFuzzer.
+@_cdecl("toolhost_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var vector = argv
+    return runFuzzerDriver(&count, &vector) { data, size in fuzzOneInput(data, size) }
+}
+#else
+@main
+enum FuzzCommand {
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--generate" {
+            let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            var seed: UInt64 = 0x5EED
+            if let i = arguments.firstIndex(of: "--seed"), i + 1 < arguments.count { seed = UInt64(arguments[i + 1]) ?? seed }
+            exit(PropertyRun.run(cases: count, seed: seed))
+        }
+        if arguments.isEmpty {
+            print("usage: toolhost-fuzz FILE… | toolhost-fuzz --generate N [--seed S]")
+            exit(2)
+        }
+        var failures = 0
+        while let path = arguments.first {
+            arguments.removeFirst()
+            guard let file = fopen(path, "rb") else {
+                print("cannot read \(path)")
+                failures += 1
+                continue
+            }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = fread(&chunk, 1, chunk.count, file)
+                if n <= 0 { break }
+                bytes += chunk[..<n]
+            }
+            fclose(file)
+            bytes.withUnsafeBufferPointer { FuzzHarness.run($0) }
+        }
+        FuzzHarness.settle()
+        print("replayed \(CommandLine.arguments.count - 1 - failures) input(s), no crash")
+        exit(failures == 0 ? 0 : 1)
+    }
+}
+#endif
