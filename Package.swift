@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "toolhost", targets: ["toolhost"]),
         .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
+        .library(name: "ToolHostJSON", targets: ["ToolHostJSON"]),
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
         .library(name: "CTypedExample", type: .dynamic, targets: ["CTypedExample"]),
@@ -29,9 +30,13 @@ let package = Package(
         .target(name: "ToolHostABI"),
         // libffi from the system (Debian: libffi-dev).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
+        // JSON with exact numbers and ordered members: used by the host, the vLLM plugin and the
+        // test double alike (each links its own copy; nothing crosses the C ABI but text).
+        .target(name: "ToolHostJSON", swiftSettings: strict),
         .target(
             name: "ToolHostCore",
             dependencies: [
+                "ToolHostJSON",
                 "ToolHostABI",
                 "CFFI",
                 .product(name: "Logging", package: "swift-log"),

@@ -60,7 +60,25 @@ public enum JSON: Sendable, Hashable {
     }
 
     public static func int(_ value: Int) -> JSON { .number(JSONNumber(value)) }
+    public static func integer(_ value: Int64) -> JSON { .number(JSONNumber(value)) }
     public static func double(_ value: Double) -> JSON { .number(JSONNumber(value)) }
+
+    /// The value of a number as a double (nil for other values).
+    public var doubleValue: Double? { numberValue?.doubleValue }
+
+    /// The value of a number that is an integer and fits an `Int` (`2.0` counts).
+    public var intValue: Int? { numberValue?.int64Value.flatMap { Int(exactly: $0) } }
+
+    /// Parses one JSON value.
+    /// - Throws: ``JSONParseError``.
+    public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
+        let array = Array(bytes)
+        self = try JSONParser.parse(array)
+    }
+
+    public init(parsing text: String) throws(JSONParseError) {
+        self = try JSONParser.parse(text)
+    }
 }
 
 /// A JSON number, held as its literal text (validated by the parser or produced from a Swift
@@ -68,8 +86,14 @@ public enum JSON: Sendable, Hashable {
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public let text: String
 
-    /// Wraps text already known to be a valid JSON number literal.
-    init(literal: String) { self.text = literal }
+    /// Wraps text already known to be a valid JSON number literal (not checked).
+    package init(literal: String) { self.text = literal }
+
+    /// The number written as `text`, when that is a valid JSON number literal.
+    public init?(validating text: String) {
+        guard case .number(let n)? = try? JSONParser.parse(text) else { return nil }
+        self = n
+    }
 
     public init(_ value: Int) { self.text = String(value) }
     public init(_ value: Int64) { self.text = String(value) }
