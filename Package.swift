@@ -151,6 +151,11 @@ let package = Package(
             path: "Tests/VLLMDoubleTests"
         ),
         .testTarget(
+            name: "ToolHostJSONTests",
+            dependencies: ["ToolHostJSON"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ToolHostCoreTests",
             dependencies: ["ToolHostCore"],
             swiftSettings: strict

@@ -63,21 +63,48 @@ public enum JSON: Sendable, Hashable {
     public static func integer(_ value: Int64) -> JSON { .number(JSONNumber(value)) }
     public static func double(_ value: Double) -> JSON { .number(JSONNumber(value)) }
 
+    /// A finite `value` as a number; NaN and the infinities, which JSON cannot carry, as `null`
+    /// (where ``double(_:)`` writes 0).
+    public static func finite(_ value: Double) -> JSON { value.isFinite ? .double(value) : .null }
+
+    /// A string, or `null` when `value` is nil (a field that is present but unset).
+    public static func optional(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
+
+    /// A number, or `null` when `value` is nil (a field that is present but unset).
+    public static func optional(_ value: Int?) -> JSON { value.map(JSON.int) ?? .null }
+
+    /// The element at `index` of an array, or `nil` for other values and indices out of range.
+    public subscript(index: Int) -> JSON? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+        return nil
+    }
+
     /// The value of a number as a double (nil for other values).
     public var doubleValue: Double? { numberValue?.doubleValue }
 
     /// The value of a number that is an integer and fits an `Int` (`2.0` counts).
     public var intValue: Int? { numberValue?.int64Value.flatMap { Int(exactly: $0) } }
 
-    /// Parses one JSON value.
+    /// Parses one JSON value (in place when `bytes` are contiguous).
     /// - Throws: ``JSONParseError``.
     public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
-        let array = Array(bytes)
-        self = try JSONParser.parse(array)
+        self = try JSONParser.parse(bytes, invalidUnicode: .reject)
     }
 
     public init(parsing text: String) throws(JSONParseError) {
         self = try JSONParser.parse(text)
+    }
+
+    /// Parses one JSON value (in place when `bytes` are contiguous).
+    /// - Parameter invalidUnicode: whether invalid UTF-8 and lone surrogate escapes in strings
+    ///   are errors (as `init(parsing:)` has them) or read as U+FFFD.
+    /// - Throws: ``JSONParseError``.
+    public init(parsing bytes: some Collection<UInt8>, invalidUnicode: InvalidUnicodePolicy) throws(JSONParseError) {
+        self = try JSONParser.parse(bytes, invalidUnicode: invalidUnicode)
+    }
+
+    public init(parsing text: String, invalidUnicode: InvalidUnicodePolicy) throws(JSONParseError) {
+        self = try JSONParser.parse(text, invalidUnicode: invalidUnicode)
     }
 }
 

@@ -6,18 +6,46 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
+/// What the parser does with text that is not valid Unicode: invalid UTF-8 inside a string, or
+/// a `\u` escape that is a lone surrogate.
+public enum InvalidUnicodePolicy: Sendable {
+    /// An error (the default: a protocol peer's text must be valid).
+    case reject
+    /// Each bad sequence reads as U+FFFD, as `String(decoding:as:)` repairs UTF-8; for a client
+    /// that must read whatever a server sends.
+    case replace
+}
+
 /// Reads JSON text (RFC 8259) into ``JSON`` values.
 ///
 /// Strict where it matters for a protocol peer: invalid UTF-8, control characters in strings,
 /// lone surrogates, trailing data and nesting beyond ``maxDepth`` are errors, never silently
-/// repaired. Recursion is bounded by `maxDepth`, so hostile nesting cannot exhaust the stack.
+/// repaired (unless asked to with ``InvalidUnicodePolicy/replace``). Recursion is bounded by
+/// `maxDepth`, so hostile nesting cannot exhaust the stack.
 public struct JSONParser {
     public static let defaultMaxDepth = 512
 
     /// Parses exactly one JSON value from `bytes` (surrounding whitespace allowed).
     /// - Throws: ``JSONParseError``.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        try parse(bytes, maxDepth: maxDepth, invalidUnicode: .reject)
+    }
+
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
+        try parse(bytes, maxDepth: maxDepth, invalidUnicode: .reject)
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
+        try parse(Array(text.utf8), maxDepth: maxDepth, invalidUnicode: .reject)
+    }
+
+    /// Parses exactly one JSON value from `bytes`, with a choice of what invalid Unicode in a
+    /// string is.
+    /// - Throws: ``JSONParseError``.
+    public static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth, invalidUnicode: InvalidUnicodePolicy
+    ) throws(JSONParseError) -> JSON {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, invalidUnicode: invalidUnicode)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -25,9 +53,11 @@ public struct JSONParser {
         return value
     }
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
+    public static func parse(
+        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, invalidUnicode: InvalidUnicodePolicy
+    ) throws(JSONParseError) -> JSON {
         do {
-            return try bytes.withUnsafeBufferPointer { try parse($0, maxDepth: maxDepth) }
+            return try bytes.withUnsafeBufferPointer { try parse($0, maxDepth: maxDepth, invalidUnicode: invalidUnicode) }
         } catch let e as JSONParseError {
             throw e
         } catch {
@@ -35,18 +65,34 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+    public static func parse(
+        _ text: String, maxDepth: Int = defaultMaxDepth, invalidUnicode: InvalidUnicodePolicy
+    ) throws(JSONParseError) -> JSON {
+        try parse(Array(text.utf8), maxDepth: maxDepth, invalidUnicode: invalidUnicode)
+    }
+
+    /// Parses `bytes` in place when they are contiguous (an `Array`, a NIO `ByteBufferView`),
+    /// otherwise from a copy.
+    public static func parse(
+        _ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth, invalidUnicode: InvalidUnicodePolicy
+    ) throws(JSONParseError) -> JSON {
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth, invalidUnicode: invalidUnicode) }
+        }
+        if let result { return try result.get() }
+        return try parse(Array(bytes), maxDepth: maxDepth, invalidUnicode: invalidUnicode)
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    private let replacesInvalidUnicode: Bool
     private var index = 0
     private var scratch: [UInt8] = []
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, invalidUnicode: InvalidUnicodePolicy) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.replacesInvalidUnicode = invalidUnicode == .replace
     }
 
     private func error(_ reason: String) -> JSONParseError {
@@ -222,6 +268,7 @@ public struct JSONParser {
     }
 
     private func makeString(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
+        if replacesInvalidUnicode { return String(decoding: bytes, as: UTF8.self) }
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw JSONParseError(offset: offset, reason: "invalid UTF-8 in a string")
         }
@@ -250,16 +297,27 @@ public struct JSONParser {
         var scalar = try readHex4()
         if (0xD800...0xDBFF).contains(scalar) {
             guard index + 2 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                throw error("lone surrogate in \\u escape")
+                return try loneSurrogate()
             }
+            let afterHigh = index
             index += 2
             let low = try readHex4()
-            guard (0xDC00...0xDFFF).contains(low) else { throw error("lone surrogate in \\u escape") }
+            guard (0xDC00...0xDFFF).contains(low) else {
+                // Replacing: the high half alone becomes U+FFFD; the next escape is read on its own.
+                if replacesInvalidUnicode { index = afterHigh }
+                return try loneSurrogate()
+            }
             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
         } else if (0xDC00...0xDFFF).contains(scalar) {
-            throw error("lone surrogate in \\u escape")
+            return try loneSurrogate()
         }
         guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
         scratch.append(contentsOf: UTF8.encode(u)!)
+    }
+
+    /// A lone surrogate escape: an error, or U+FFFD under ``InvalidUnicodePolicy/replace``.
+    private mutating func loneSurrogate() throws(JSONParseError) {
+        guard replacesInvalidUnicode else { throw error("lone surrogate in \\u escape") }
+        scratch.append(contentsOf: [0xEF, 0xBF, 0xBD])
     }
 }

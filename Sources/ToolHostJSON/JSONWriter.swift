@@ -1,16 +1,35 @@
 /// Writes ``JSON`` values as compact UTF-8 text (no newlines, so a value is always one line of
 /// the stdio transport), or indented for people.
 public struct JSONWriter {
+    /// How control characters without a two-letter JSON escape of their own are written.
+    public enum EscapeStyle: Sendable {
+        /// `\n`, `\r` and `\t`; every other control character as `\u00XX` (backspace: `\u0008`).
+        case minimal
+        /// As Python's `json.dumps` writes them: also `\b` and `\f` for backspace and form feed
+        /// (for a peer that must answer byte for byte like a Python server).
+        case python
+    }
+
     public private(set) var bytes: [UInt8]
     private let indentStep: Int
+    private let shortBackspaceAndFormFeed: Bool
 
     /// - Parameters:
     ///   - capacity: initial buffer capacity in bytes.
     ///   - pretty: indent by two spaces per level and put each member on its own line.
     public init(capacity: Int = 256, pretty: Bool = false) {
+        self.init(capacity: capacity, pretty: pretty, escapes: .minimal)
+    }
+
+    /// - Parameters:
+    ///   - capacity: initial buffer capacity in bytes.
+    ///   - pretty: indent by two spaces per level and put each member on its own line.
+    ///   - escapes: how control characters in strings are escaped.
+    public init(capacity: Int = 256, pretty: Bool = false, escapes: EscapeStyle) {
         bytes = []
         bytes.reserveCapacity(capacity)
         indentStep = pretty ? 2 : 0
+        shortBackspaceAndFormFeed = escapes == .python
     }
 
     public static func encode(_ value: JSON) -> [UInt8] {
@@ -92,6 +111,8 @@ public struct JSONWriter {
                 case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
                 case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
                 case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+                case 0x08 where shortBackspaceAndFormFeed: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+                case 0x0C where shortBackspaceAndFormFeed: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
                 default:
                     bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
                     bytes.append(Self.hex[Int(b >> 4)])
