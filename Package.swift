@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "VLLMCore",
             dependencies: [
+                "ToolHostJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -181,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VLLMTests",
-            dependencies: ["VLLMCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["VLLMCore", "ToolHostJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
     ]

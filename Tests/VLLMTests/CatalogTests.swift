@@ -1,9 +1,10 @@
 import Testing
+import ToolHostJSON
 @testable import VLLMCore
 
 @Suite struct CatalogTests {
-    private func json(_ text: String) throws -> JSONValue {
-        try JSONValue(parsing: Array(text.utf8))
+    private func json(_ text: String) throws -> JSON {
+        try JSON(parsing: Array(text.utf8))
     }
 
     @Test func namesAreThoseOfThePythonServer() {

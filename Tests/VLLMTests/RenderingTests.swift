@@ -1,4 +1,5 @@
 import Testing
+import ToolHostJSON
 @testable import VLLMCore
 
 @Suite struct RenderingTests {
@@ -24,7 +25,7 @@ import Testing
 
     @Test func structuredResultHasTheDocumentedKeys() throws {
         let outcome = GenerationRendering.outcome(generation(reasoning: "why"), chat: true)
-        let json = try JSONValue(parsing: Array(try #require(outcome.structured).utf8))
+        let json = try JSON(parsing: Array(try #require(outcome.structured).utf8))
         #expect(json["content"] == .string("Hello"))
         #expect(json["reasoning"] == .string("why"))
         #expect(json["model"] == .string("m"))
@@ -33,7 +34,7 @@ import Testing
         #expect(outcome.texts.last?.contains("reasoning:\nwhy") == true, "mirrored in text")
 
         let bare = GenerationRendering.outcome(generation(finish: nil, usage: nil), chat: false)
-        let bareJSON = try JSONValue(parsing: Array(try #require(bare.structured).utf8))
+        let bareJSON = try JSON(parsing: Array(try #require(bare.structured).utf8))
         #expect(bareJSON["finish_reason"] == .null, "present, as null")
         #expect(bareJSON["usage"] == nil)
         #expect(bareJSON["reasoning"] == nil)

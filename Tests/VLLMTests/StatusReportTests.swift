@@ -1,5 +1,6 @@
 import NIOHTTP1
 import Testing
+import ToolHostJSON
 @testable import VLLMCore
 
 @Suite struct StatusReportTests {
@@ -10,7 +11,7 @@ import Testing
     }
 
     private func cards(_ json: String) -> Result<[ModelCard], UpstreamError> {
-        .success(ModelCard.list(from: try! JSONValue(parsing: json)) ?? [])
+        .success(ModelCard.list(from: try! JSON(parsing: json)) ?? [])
     }
 
     private let refused = UpstreamError(.cannotConnect, message: "Cannot connect to the vLLM server at http://h:1: connection refused.")

@@ -1,4 +1,5 @@
 import Testing
+import ToolHostJSON
 @testable import VLLMCore
 
 @Suite struct WireTests {
@@ -22,7 +23,8 @@ import Testing
     @Test func chatRequestCarriesOnlyWhatWasSet() throws {
         var request = GenerationRequest(model: "m", input: .messages([["role": .string("user"), "content": .string("hi")]]), temperature: 0, maxTokens: 5)
         var text = request.json.jsonText
-        #expect(text == #"{"max_tokens":5,"messages":[{"content":"hi","role":"user"}],"model":"m","temperature":0}"#)
+        // Members in the order the body is built (model, input, basics); the messages as the client gave them.
+        #expect(text == #"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0,"max_tokens":5}"#)
         request.stream = true
         request.sampling.seed = 7
         request.sampling.stop = ["\n"]
@@ -38,7 +40,7 @@ import Testing
     }
 
     @Test func modelCardsAreReadLeniently() throws {
-        let body = try JSONValue(parsing: Array(#"""
+        let body = try JSON(parsing: Array(#"""
             {"object":"list","data":[
               {"id":"base","object":"model","created":1700000000,"owned_by":"vllm","root":"/m/base","parent":null,"max_model_len":4096,"permission":[{}]},
               {"id":"lora","object":"model","created":1700000001,"owned_by":"vllm","root":"/a/lora","parent":"base","max_model_len":null},
@@ -57,7 +59,7 @@ import Testing
     @Test func nonStreamedResponsesReadReasoningInBothFields() throws {
         for field in ["reasoning", "reasoning_content"] {
             let body = #"{"id":"c","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"\#(field)":"thinking"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#
-            let response = try GenerationResponse(json: JSONValue(parsing: body))
+            let response = try GenerationResponse(json: JSON(parsing: body))
             let generation = try #require(Generation(response: response, requestedModel: "x"))
             #expect(generation.content == "")
             #expect(generation.reasoning == "thinking")
@@ -67,7 +69,7 @@ import Testing
     }
 
     @Test func noChoicesIsNoGeneration() throws {
-        let response = try GenerationResponse(json: JSONValue(parsing: #"{"choices":[]}"#))
+        let response = try GenerationResponse(json: JSON(parsing: #"{"choices":[]}"#))
         #expect(Generation(response: response, requestedModel: "x") == nil)
     }
 
@@ -108,19 +110,20 @@ import Testing
 }
 
 @Suite struct PrettyJSONTests {
+    /// Members keep the server's order, as `json.dumps` keeps a dict's.
     @Test func writesLikePythonsJSONDumpsWithIndentTwo() throws {
-        let value = try JSONValue(parsing: Array(#"{"b":[1,{"c":null}],"a":"x/y","e":[],"d":{}}"#.utf8))
-        #expect(value.pretty() == """
+        let value = try JSON(parsing: Array(#"{"b":[1,{"c":null}],"a":"x/y","e":[],"d":{}}"#.utf8))
+        #expect(value.prettyText == """
             {
-              "a": "x/y",
               "b": [
                 1,
                 {
                   "c": null
                 }
               ],
-              "d": {},
-              "e": []
+              "a": "x/y",
+              "e": [],
+              "d": {}
             }
             """)
     }

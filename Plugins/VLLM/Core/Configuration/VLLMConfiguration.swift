@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// The plugin's settings, read from the JSON object the host builds from its configuration file
 /// (`plugins.vllm`) and from `VLLM_*` environment variables (`VLLM_BASE_URL` → `base_url`).
 ///
@@ -45,14 +47,15 @@ package struct VLLMConfiguration: Sendable, Equatable {
     /// Reads the configuration JSON given by the host.
     /// - Throws: ``ConfigurationError`` naming the setting whose value is unusable.
     package init(json bytes: some Collection<UInt8>) throws(ConfigurationError) {
-        guard case .object(let object)? = try? JSONValue(parsing: bytes) else {
+        guard case .object(let object)? = try? JSON(parsing: bytes) else {
             throw ConfigurationError("the plugin configuration is not a JSON object")
         }
         try self.init(settings: object)
     }
 
-    package init(settings: [String: JSONValue]) throws(ConfigurationError) {
-        for key in settings.keys.sorted() {
+    /// Reads the settings in the order of their names (a name given twice: its last value).
+    package init(settings: JSONObject) throws(ConfigurationError) {
+        for key in Set(settings.keys).sorted() {
             let value = settings[key]!
             switch key {
             case "base_url":
@@ -131,7 +134,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
     /// The base URL as it may be shown: without user and password.
     package var displayBaseURL: String { Redaction.url(baseURL) }
 
-    private static func string(_ key: String, _ value: JSONValue) throws(ConfigurationError) -> String? {
+    private static func string(_ key: String, _ value: JSON) throws(ConfigurationError) -> String? {
         switch value {
         case .string(let s): return s
         case .null: return nil
@@ -139,10 +142,11 @@ package struct VLLMConfiguration: Sendable, Equatable {
         }
     }
 
-    private static func number(_ key: String, _ value: JSONValue) throws(ConfigurationError) -> Double? {
+    private static func number(_ key: String, _ value: JSON) throws(ConfigurationError) -> Double? {
         switch value {
-        case .integer(let i): return Double(i)
-        case .number(let d): return d
+        case .number(let n):
+            guard n.doubleValue.isFinite else { throw ConfigurationError.invalid(key, value, "a number") }
+            return n.doubleValue
         case .null: return nil
         case .string(let s):
             let t = s.trimmingSpaces()
@@ -160,7 +164,7 @@ package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     init(_ message: String) { self.message = message }
     package var description: String { message }
 
-    static func invalid(_ key: String, _ value: JSONValue, _ expected: String) -> ConfigurationError {
+    static func invalid(_ key: String, _ value: JSON, _ expected: String) -> ConfigurationError {
         let shown: String
         switch value {
         case .string(let s): shown = "\"\(s)\""

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// How a finished generation becomes a tool result.
 ///
 /// The first text block is what the Python vllm-mcp-server returns: the answer followed by
@@ -37,11 +39,11 @@ package enum GenerationRendering {
 
     /// The structured result: content, reasoning (chat, when present), model, finish_reason
     /// (null when the server gave none), usage (when reported).
-    static func structured(_ generation: Generation, chat: Bool) -> JSONValue {
-        var object: [String: JSONValue] = [
+    static func structured(_ generation: Generation, chat: Bool) -> JSON {
+        var object: JSONObject = [
             "content": .string(generation.content),
             "model": .string(generation.model),
-            "finish_reason": generation.finishReason.map(JSONValue.string) ?? .null,
+            "finish_reason": .optional(generation.finishReason),
         ]
         if chat, let reasoning = generation.reasoning { object["reasoning"] = .string(reasoning) }
         if let usage = generation.usage { object["usage"] = usage.json }

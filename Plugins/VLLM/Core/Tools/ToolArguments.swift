@@ -1,16 +1,18 @@
+import ToolHostJSON
+
 /// Reads a call's arguments. The host has already checked them against the tool's input
 /// schema, so wrong types are rare; they still end in a clear message rather than a crash.
 package struct ToolArguments: Sendable {
-    package let values: [String: JSONValue]
+    package let values: JSONObject
 
     package init(json bytes: some Collection<UInt8>) throws(ToolFailure) {
-        guard case .object(let values)? = try? JSONValue(parsing: bytes) else {
+        guard case .object(let values)? = try? JSON(parsing: bytes) else {
             throw ToolFailure(.invalidArgument, "Error: the arguments are not a JSON object")
         }
         self.values = values
     }
 
-    package init(_ values: [String: JSONValue]) {
+    package init(_ values: JSONObject) {
         self.values = values
     }
 
@@ -27,11 +29,12 @@ package struct ToolArguments: Sendable {
         }
     }
 
+    /// A finite number (JSON cannot say NaN; a literal too large for a double is refused).
     package func number(_ key: String) throws(ToolFailure) -> Double? {
         switch values[key] {
         case nil, .null?: return nil
         case let value?:
-            guard let d = value.doubleValue else { throw Self.wrongType(key, "a number") }
+            guard let d = value.doubleValue, d.isFinite else { throw Self.wrongType(key, "a number") }
             return d
         }
     }
@@ -61,7 +64,7 @@ package struct ToolArguments: Sendable {
         }
     }
 
-    package func object(_ key: String) throws(ToolFailure) -> JSONValue? {
+    package func object(_ key: String) throws(ToolFailure) -> JSON? {
         switch values[key] {
         case nil, .null?: return nil
         case .object(let o)?: return .object(o)

@@ -1,10 +1,12 @@
+import ToolHostJSON
+
 extension VLLMService {
     /// `vllm_chat`.
     func chat(_ args: ToolArguments, context: any CallContext) async throws(ToolFailure) -> ToolOutcome {
         guard case .array(let list)? = args.values["messages"], !list.isEmpty else {
             throw ToolFailure(.invalidArgument, "Error: No messages provided")
         }
-        var messages: [[String: JSONValue]] = []
+        var messages: [JSONObject] = []
         messages.reserveCapacity(list.count)
         for item in list {
             guard case .object(let message) = item, message["role"] != nil, message["content"] != nil else {

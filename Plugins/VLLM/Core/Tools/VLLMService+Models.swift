@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 extension VLLMService {
     /// `list_models`: always read fresh (and the cache refreshed with it).
     func listModels() async throws(ToolFailure) -> ToolOutcome {
@@ -7,7 +9,7 @@ extension VLLMService {
         } catch {
             throw ToolFailure(error.failureKind, "Error listing models: \(error.message)")
         }
-        let structured = JSONValue.object(["models": .array(cards.map { .object(Self.summary($0)) })]).jsonText
+        let structured = JSON.object(["models": .array(cards.map { .object(Self.summary($0)) })]).jsonText
         guard !cards.isEmpty else {
             return ToolOutcome(texts: ["No models available on the vLLM server."], structured: structured)
         }
@@ -36,18 +38,17 @@ extension VLLMService {
             let served = cards.isEmpty ? "The server lists no models." : "Served models: \(cards.map(\.id).joined(separator: ", "))."
             throw ToolFailure(.invalidArgument, "Model '\(id)' not found on the server. \(served)")
         }
-        return ToolOutcome(texts: ["## Model: \(id)\n\n```json\n\(card.raw.pretty())\n```"])
+        return ToolOutcome(texts: ["## Model: \(id)\n\n```json\n\(card.raw.prettyText)\n```"])
     }
 
-    private static func summary(_ card: ModelCard) -> [String: JSONValue] {
-        func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        return [
+    private static func summary(_ card: ModelCard) -> JSONObject {
+        [
             "id": .string(card.id),
-            "owned_by": optional(card.ownedBy),
-            "created": card.created.map(JSONValue.integer) ?? .null,
-            "max_model_len": card.maxModelLen.map { .integer(Int64($0)) } ?? .null,
-            "parent": optional(card.parent),
-            "root": optional(card.root),
+            "owned_by": .optional(card.ownedBy),
+            "created": card.created.map(JSON.integer) ?? .null,
+            "max_model_len": .optional(card.maxModelLen),
+            "parent": .optional(card.parent),
+            "root": .optional(card.root),
         ]
     }
 }

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 extension VLLMService {
     /// `vllm_status`: health, version, models and key metrics, read in parallel. Routes a
     /// server lacks (llama.cpp has no `/version`, llama-cpp-python no `/health` or `/metrics`)
@@ -42,17 +44,17 @@ package struct StatusReport: Sendable {
     package var notes: [String] = []
 
     /// The structured result (see the tool's output schema).
-    package var json: JSONValue {
+    package var json: JSON {
         .object([
             "status": .string(status),
             "base_url": .string(baseURL),
             "server": .string(server),
-            "version": version.map(JSONValue.string) ?? .null,
+            "version": .optional(version),
             "health": .string(health),
-            "models": .array(models.map(JSONValue.string)),
+            "models": .array(models.map(JSON.string)),
             "metrics": metrics?.json ?? .null,
-            "problems": .array(problems.map(JSONValue.string)),
-            "notes": .array(notes.map(JSONValue.string)),
+            "problems": .array(problems.map(JSON.string)),
+            "notes": .array(notes.map(JSON.string)),
         ])
     }
 
@@ -109,7 +111,7 @@ package struct StatusReport: Sendable {
         }
 
         if case .success(let reply) = version, reply.status == 200,
-           let json = try? JSONValue(parsing: reply.body), let number = json["version"]?.stringValue {
+           let json = try? JSON(parsing: reply.body, invalidUnicode: .replace), let number = json["version"]?.stringValue {
             report.version = number
         }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import ToolHostJSON
 
 #if canImport(Glibc)
 import Glibc
@@ -127,7 +128,7 @@ package struct ErrorMapper: Sendable {
     }
 
     /// An error event inside a stream (vLLM keeps status 200 and sends `data: {"error":…}`).
-    package func streamError(_ error: JSONValue, tokens: Int) -> UpstreamError {
+    package func streamError(_ error: JSON, tokens: Int) -> UpstreamError {
         let body = ErrorBody.parse(.object(["error": error]))
         let said = body.message.map { Redaction.scrub(Self.shorten($0), secret: apiKey) } ?? "no details"
         return UpstreamError(.streamError, message: "The vLLM server reported an error in the middle of the answer, after \(tokens) token\(tokens == 1 ? "" : "s"): \(said)", upstreamMessage: said)

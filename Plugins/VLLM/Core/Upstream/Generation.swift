@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// A finished generation, the same whether it was streamed or not.
 package struct Generation: Sendable, Equatable {
     /// The answer; empty when the server sent none (null content).
@@ -54,7 +56,7 @@ package struct StreamAccumulator: Sendable {
         }
         let chunk: StreamChunk
         do {
-            chunk = StreamChunk(json: try JSONValue(parsing: data))
+            chunk = StreamChunk(json: try JSON(parsing: data, invalidUnicode: .replace))
         } catch {
             throw errors.invalidResponse("the streamed request", "an event that is not a JSON chunk: \(ErrorMapper.shorten(String(decoding: data, as: UTF8.self), limit: 200))")
         }

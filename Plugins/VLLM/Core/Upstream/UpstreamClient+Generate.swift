@@ -1,4 +1,5 @@
 import NIOCore
+import ToolHostJSON
 
 extension UpstreamClient {
     /// `GET /v1/models`, read now (and kept in the cache).
@@ -8,7 +9,7 @@ extension UpstreamClient {
         guard reply.status / 100 == 2 else {
             throw errors.response(status: reply.status, body: reply.body, request: what)
         }
-        guard let json = try? JSONValue(parsing: reply.body), let cards = ModelCard.list(from: json) else {
+        guard let json = try? JSON(parsing: reply.body, invalidUnicode: .replace), let cards = ModelCard.list(from: json) else {
             throw errors.invalidResponse(what, "not a model list")
         }
         models.store(cards)
@@ -40,7 +41,7 @@ extension UpstreamClient {
         let body = try await post(request.path, json: json, sink: nil, what: what)
         let decoded: GenerationResponse
         do {
-            decoded = try GenerationResponse(json: JSONValue(parsing: body.readableBytesView))
+            decoded = try GenerationResponse(json: JSON(parsing: body.readableBytesView, invalidUnicode: .replace))
         } catch {
             throw errors.invalidResponse(what, "the body is not a completion object: \(ErrorMapper.shorten(String(decoding: body.readableBytesView.prefix(300), as: UTF8.self), limit: 200))")
         }

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// What an error response says, from any of the shapes servers use:
 /// `{"error":{"message","type","param","code"}}` (vLLM 0.10.1 and later, llama.cpp, OpenAI),
 /// `{"object":"error","message",…}` (vLLM before 0.10.1), `{"error":"Unauthorized"}` (vLLM's
@@ -13,14 +15,14 @@ package struct ErrorBody: Sendable, Equatable {
 
     /// Parses `bytes`; a body that is not JSON becomes its text (trimmed, shortened).
     package static func parse(_ bytes: some Collection<UInt8>) -> ErrorBody {
-        guard let json = try? JSONValue(parsing: bytes) else {
+        guard let json = try? JSON(parsing: bytes, invalidUnicode: .replace) else {
             let text = String(decoding: bytes.prefix(600), as: UTF8.self).trimmingSpaces()
             return ErrorBody(message: text.isEmpty ? nil : text, type: nil)
         }
         return parse(json)
     }
 
-    package static func parse(_ json: JSONValue) -> ErrorBody {
+    package static func parse(_ json: JSON) -> ErrorBody {
         switch json["error"] {
         case .object?:
             let error = json["error"]!

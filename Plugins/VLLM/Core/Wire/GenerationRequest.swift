@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// The body of `POST /v1/chat/completions` or `POST /v1/completions`.
 ///
 /// Only what the caller set is sent; vLLM fills the rest from the model's
@@ -5,7 +7,7 @@
 package struct GenerationRequest: Sendable {
     package enum Input: Sendable {
         /// Chat messages, passed through as the client gave them.
-        case messages([[String: JSONValue]])
+        case messages([JSONObject])
         case prompt(String)
     }
 
@@ -31,30 +33,29 @@ package struct GenerationRequest: Sendable {
         }
     }
 
-    /// The request body.
-    package var json: JSONValue {
-        var body: [String: JSONValue] = [
-            "model": .string(model),
-            "temperature": .number(temperature),
-            "max_tokens": .integer(Int64(maxTokens)),
-        ]
+    /// The request body: model, messages or prompt, temperature, max_tokens, then what else
+    /// was set.
+    package var json: JSON {
+        var body: JSONObject = ["model": .string(model)]
         switch input {
-        case .messages(let messages): body["messages"] = .array(messages.map(JSONValue.object))
+        case .messages(let messages): body["messages"] = .array(messages.map(JSON.object))
         case .prompt(let prompt): body["prompt"] = .string(prompt)
         }
+        body["temperature"] = .finite(temperature)
+        body["max_tokens"] = .int(maxTokens)
         if stream {
             body["stream"] = .bool(true)
             body["stream_options"] = .object(["include_usage": .bool(true)])
         }
-        func set(_ key: String, _ value: JSONValue?) { if let value { body[key] = value } }
-        set("top_p", sampling.topP.map(JSONValue.number))
-        set("top_k", sampling.topK.map { .integer(Int64($0)) })
-        set("min_p", sampling.minP.map(JSONValue.number))
-        set("stop", sampling.stop.map { .array($0.map(JSONValue.string)) })
-        set("seed", sampling.seed.map(JSONValue.integer))
-        set("presence_penalty", sampling.presencePenalty.map(JSONValue.number))
-        set("frequency_penalty", sampling.frequencyPenalty.map(JSONValue.number))
-        set("repetition_penalty", sampling.repetitionPenalty.map(JSONValue.number))
+        func set(_ key: String, _ value: JSON?) { if let value { body[key] = value } }
+        set("top_p", sampling.topP.map(JSON.finite))
+        set("top_k", sampling.topK.map(JSON.int))
+        set("min_p", sampling.minP.map(JSON.finite))
+        set("stop", sampling.stop.map { .array($0.map(JSON.string)) })
+        set("seed", sampling.seed.map(JSON.integer))
+        set("presence_penalty", sampling.presencePenalty.map(JSON.finite))
+        set("frequency_penalty", sampling.frequencyPenalty.map(JSON.finite))
+        set("repetition_penalty", sampling.repetitionPenalty.map(JSON.finite))
         set("response_format", sampling.responseFormat)
         set("chat_template_kwargs", sampling.chatTemplateKwargs)
         return .object(body)
@@ -71,8 +72,8 @@ package struct SamplingOptions: Sendable, Equatable {
     package var presencePenalty: Double?
     package var frequencyPenalty: Double?
     package var repetitionPenalty: Double?
-    package var responseFormat: JSONValue?
-    package var chatTemplateKwargs: JSONValue?
+    package var responseFormat: JSON?
+    package var chatTemplateKwargs: JSON?
 
     package init() {}
 }

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// Token counts as the server reports them.
 package struct Usage: Sendable, Equatable {
     package var promptTokens: Int
@@ -12,18 +14,18 @@ package struct Usage: Sendable, Equatable {
 
     /// Missing counts read as 0 (as the Python server shows them); nil when `json` is not an
     /// object (servers send `null`).
-    package init?(json: JSONValue?) {
+    package init?(json: JSON?) {
         guard case .object? = json, let json else { return nil }
         promptTokens = json["prompt_tokens"]?.intValue ?? 0
         completionTokens = json["completion_tokens"]?.intValue ?? 0
         totalTokens = json["total_tokens"]?.intValue ?? promptTokens + completionTokens
     }
 
-    package var json: JSONValue {
+    package var json: JSON {
         .object([
-            "prompt_tokens": .integer(Int64(promptTokens)),
-            "completion_tokens": .integer(Int64(completionTokens)),
-            "total_tokens": .integer(Int64(totalTokens)),
+            "prompt_tokens": .int(promptTokens),
+            "completion_tokens": .int(completionTokens),
+            "total_tokens": .int(totalTokens),
         ])
     }
 }
@@ -49,9 +51,9 @@ package struct GenerationResponse: Sendable {
         package var reasoningContent: String?
     }
 
-    /// - Throws: when `json` is not an object.
-    package init(json: JSONValue) throws(JSONReadError) {
-        guard case .object = json else { throw JSONReadError(offset: 0, reason: "not an object") }
+    /// - Throws: ``NotAnObject`` when `json` is not an object.
+    package init(json: JSON) throws(NotAnObject) {
+        guard case .object = json else { throw NotAnObject() }
         model = json["model"]?.stringValue
         usage = Usage(json: json["usage"])
         if case .array(let list)? = json["choices"] {
@@ -66,13 +68,16 @@ package struct GenerationResponse: Sendable {
     }
 }
 
+/// A response body that is JSON, but not the object a completion is.
+package struct NotAnObject: Error, Sendable {}
+
 /// One event of a stream: a choice delta, the usage-only last chunk, or an error.
 package struct StreamChunk: Sendable {
     package var model: String?
     package var choices: [Choice]?
     package var usage: Usage?
     /// vLLM reports failures after the stream began this way (the status stays 200).
-    package var error: JSONValue?
+    package var error: JSON?
 
     package struct Choice: Sendable {
         package var delta: Delta?
@@ -87,7 +92,7 @@ package struct StreamChunk: Sendable {
         package var reasoningContent: String?
     }
 
-    package init(json: JSONValue) {
+    package init(json: JSON) {
         model = json["model"]?.stringValue
         usage = Usage(json: json["usage"])
         error = json["error"]

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// One entry of `GET /v1/models`, read leniently (servers differ in what they fill in), with
 /// the whole card kept for `get_model_info`.
 package struct ModelCard: Sendable, Equatable {
@@ -8,17 +10,14 @@ package struct ModelCard: Sendable, Equatable {
     package var parent: String?
     package var root: String?
     /// The card as the server sent it.
-    package var raw: JSONValue
+    package var raw: JSON
 
-    package init(_ raw: JSONValue) {
+    package init(_ raw: JSON) {
         self.raw = raw
         id = raw["id"]?.stringValue ?? ""
         ownedBy = raw["owned_by"]?.stringValue
-        switch raw["created"] {
-        case .integer(let i)?: created = i
-        case .number(let d)?: created = Int64(exactly: d.rounded(.down))
-        default: created = nil
-        }
+        // Seconds; a fraction is dropped.
+        created = raw["created"]?.numberValue.flatMap { $0.int64Value ?? Int64(exactly: $0.doubleValue.rounded(.down)) }
         maxModelLen = raw["max_model_len"]?.intValue
         parent = raw["parent"]?.stringValue
         root = raw["root"]?.stringValue
@@ -26,8 +25,8 @@ package struct ModelCard: Sendable, Equatable {
 
     /// Reads a model list body: `{"data":[…]}` (OpenAI) or a bare array.
     /// - Returns: nil when the body is neither.
-    package static func list(from body: JSONValue) -> [ModelCard]? {
-        let entries: [JSONValue]
+    package static func list(from body: JSON) -> [ModelCard]? {
+        let entries: [JSON]
         switch body {
         case .array(let a): entries = a
         case .object:

@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// The few numbers from `/metrics` worth a status report, under vLLM's current and older names
 /// and llama.cpp's. Values are summed over label sets (several models or engines), except the
 /// cache usage, which is the fullest cache.
@@ -14,9 +16,10 @@ package struct ServerMetrics: Sendable, Equatable {
     /// Finished requests by reason (`stop`, `length`, `abort` …); vLLM only.
     package var requestsFinished: [String: Double]?
 
-    /// As the status tool's structured result shows it; absent numbers are null.
-    package var json: JSONValue {
-        func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+    /// As the status tool's structured result shows it; absent numbers (and NaN, infinities)
+    /// are null; finished requests by reason in the order of the reasons' names.
+    package var json: JSON {
+        func number(_ value: Double?) -> JSON { value.map(JSON.finite) ?? .null }
         return .object([
             "family": .string(family),
             "requests_running": number(requestsRunning),
@@ -25,7 +28,9 @@ package struct ServerMetrics: Sendable, Equatable {
             "prompt_tokens_total": number(promptTokensTotal),
             "generation_tokens_total": number(generationTokensTotal),
             "preemptions_total": number(preemptionsTotal),
-            "requests_finished": requestsFinished.map { .object($0.mapValues(JSONValue.number)) } ?? .null,
+            "requests_finished": requestsFinished.map { finished in
+                .object(JSONObject(finished.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSON.finite($0.value)) }))
+            } ?? .null,
         ])
     }
 
