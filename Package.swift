@@ -126,6 +126,7 @@ let package = Package(
         .target(
             name: "VLLMDouble",
             dependencies: [
+                "ToolHostJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -145,6 +146,7 @@ let package = Package(
             name: "VLLMDoubleTests",
             dependencies: [
                 "VLLMDouble",
+                "ToolHostJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

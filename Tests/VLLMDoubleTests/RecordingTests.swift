@@ -1,5 +1,6 @@
 import NIOHTTP1
 import Testing
+import ToolHostJSON
 import VLLMDouble
 
 @Suite("Recording and per-request control")
@@ -109,7 +110,7 @@ struct RecordingTests {
         try await withDouble(configuration) { double in
             func content(_ model: String, _ message: String, header: String? = nil) async throws -> String? {
                 let body =
-                    #"{"model":"\#(model)","messages":[{"role":"user","content":\#(JSONValue.string(message).jsonString)}]}"#
+                    #"{"model":"\#(model)","messages":[{"role":"user","content":\#(JSON.string(message).jsonText)}]}"#
                 let headers = header.map { [("X-Double-Scenario", $0)] } ?? []
                 let json = try await double.post("/v1/chat/completions", body, headers: headers).json()
                 return json["choices"]?[0]?["message"]?["content"]?.stringValue

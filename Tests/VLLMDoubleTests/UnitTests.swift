@@ -1,4 +1,6 @@
+import NIOCore
 import Testing
+import ToolHostJSON
 import VLLMDouble
 
 @Suite("JSON, tokenizer and scenario parsing")
@@ -6,15 +8,22 @@ struct UnitTests {
     @Test("JSON round-trips, keeps member order, and escapes only what it must")
     func json() throws {
         let text = #"{"b":1,"a":[true,false,null,-2.5,1e-05,"\u00e9\ud83d\ude00\n\"\\\/"],"c":{}}"#
-        let value = try JSONValue(parsing: text)
+        let value = try JSON(parsing: text)
         #expect(value.objectValue?.keys == ["b", "a", "c"])
         #expect(value["a"]?[5] == "é😀\n\"\\/")
         #expect(value["a"]?[3] == -2.5)
-        #expect(value.jsonString == #"{"b":1,"a":[true,false,null,-2.5,1e-05,"é😀\n\"\\/"],"c":{}}"#)
-        #expect(JSONValue.string("\u{01}").jsonString == #""\u0001""#)
+        #expect(starlette(value) == #"{"b":1,"a":[true,false,null,-2.5,1e-05,"é😀\n\"\\/"],"c":{}}"#)
+        #expect(starlette(.string("\u{01}\u{08}\u{0C}")) == #""\u0001\b\f""#, "as Python's json escapes them")
         for bad in ["", "{", "[1,]", "01", "\"\u{01}\"", "tru", "{\"a\" 1}", "1 2"] {
-            #expect(throws: JSONParseError.self) { try JSONValue(parsing: bad) }
+            #expect(throws: JSONParseError.self) { try JSON(parsing: bad) }
         }
+    }
+
+    /// The compact text the double sends (`JSON+Starlette`).
+    private func starlette(_ value: JSON) -> String {
+        var buffer = ByteBuffer()
+        value.write(into: &buffer)
+        return String(buffer: buffer)
     }
 
     @Test(

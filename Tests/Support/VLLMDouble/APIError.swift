@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ToolHostJSON
 
 /// An error vLLM's OpenAI server reports with its error body (`ErrorResponse`).
 struct APIError: Error {
@@ -39,7 +40,7 @@ struct APIError: Error {
     }
 
     /// The error body in the given style.
-    func body(style: ErrorStyle) -> JSONValue {
+    func body(style: ErrorStyle) -> JSON {
         switch style {
         case .nested:
             return [

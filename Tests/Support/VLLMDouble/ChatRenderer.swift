@@ -1,16 +1,18 @@
+import ToolHostJSON
+
 /// Bodies of `/v1/chat/completions`, in vLLM's field order.
 struct ChatRenderer: ResponseRenderer {
     let identity: ResponseIdentity
     let reasoningField: ReasoningField
 
-    func response(plan: GenerationPlan) -> JSONValue {
+    func response(plan: GenerationPlan) -> JSON {
         var content = plan.text(of: .content)
         if content == nil && !plan.reasoningEnabled { content = "" }
-        let message: JSONValue = [
+        let message: JSON = [
             "role": "assistant", "content": .optional(content), "refusal": nil, "annotations": nil, "audio": nil,
             "function_call": nil, reasoningField.rawValue: .optional(plan.text(of: .reasoning)),
         ]
-        let choice: JSONValue = [
+        let choice: JSON = [
             "index": 0, "message": message, "logprobs": nil, "finish_reason": .string(plan.finishReason),
             "stop_reason": .optional(plan.stopReason), "token_ids": nil,
         ]
@@ -22,7 +24,7 @@ struct ChatRenderer: ResponseRenderer {
         ]
     }
 
-    func openingChunk(usage: Usage?) -> JSONValue? {
+    func openingChunk(usage: Usage?) -> JSON? {
         chunk(
             choices: [
                 ["index": 0, "delta": ["role": "assistant", "content": ""], "logprobs": nil, "finish_reason": nil]
@@ -31,10 +33,10 @@ struct ChatRenderer: ResponseRenderer {
         )
     }
 
-    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSONValue {
+    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSON {
         let field = piece.channel == .content ? "content" : reasoningField.rawValue
-        let delta: JSONValue = [field: .string(piece.text)]
-        let choice: JSONValue
+        let delta: JSON = [field: .string(piece.text)]
+        let choice: JSON
         if let finishReason {
             choice = [
                 "index": 0, "delta": delta, "logprobs": nil, "finish_reason": .string(finishReason), "stop_reason": nil,
@@ -45,20 +47,20 @@ struct ChatRenderer: ResponseRenderer {
         return chunk(choices: [choice], usage: usage)
     }
 
-    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSONValue {
-        let choice: JSONValue = [
+    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSON {
+        let choice: JSON = [
             "index": 0, "delta": [:], "logprobs": nil, "finish_reason": .string(finishReason),
             "stop_reason": .optional(stopReason),
         ]
         return chunk(choices: [choice], usage: usage)
     }
 
-    func usageChunk(_ usage: Usage) -> JSONValue {
+    func usageChunk(_ usage: Usage) -> JSON {
         chunk(choices: [], usage: usage)
     }
 
-    private func chunk(choices: [JSONValue], usage: Usage?) -> JSONValue {
-        var body: JSONValue = [
+    private func chunk(choices: [JSON], usage: Usage?) -> JSON {
+        var body: JSON = [
             "id": .string(identity.id), "object": "chat.completion.chunk", "created": .int(identity.created),
             "model": .string(identity.model), "choices": .array(choices),
         ]

@@ -1,10 +1,12 @@
+import ToolHostJSON
+
 /// Bodies of `/v1/completions`, in vLLM's field order.
 struct CompletionRenderer: ResponseRenderer {
     let identity: ResponseIdentity
 
-    func response(plan: GenerationPlan) -> JSONValue {
+    func response(plan: GenerationPlan) -> JSON {
         let text = plan.pieces.map(\.text).joined()
-        let choice: JSONValue = [
+        let choice: JSON = [
             "index": 0, "text": .string(text), "logprobs": nil, "finish_reason": .string(plan.finishReason),
             "stop_reason": .optional(plan.stopReason), "prompt_logprobs": nil,
         ]
@@ -16,17 +18,17 @@ struct CompletionRenderer: ResponseRenderer {
         ]
     }
 
-    func openingChunk(usage: Usage?) -> JSONValue? { nil }
+    func openingChunk(usage: Usage?) -> JSON? { nil }
 
-    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSONValue {
+    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSON {
         chunk(text: piece.text, finishReason: finishReason, stopReason: nil, usage: usage)
     }
 
-    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSONValue {
+    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSON {
         chunk(text: "", finishReason: finishReason, stopReason: stopReason, usage: usage)
     }
 
-    func usageChunk(_ usage: Usage) -> JSONValue {
+    func usageChunk(_ usage: Usage) -> JSON {
         [
             "id": .string(identity.id), "object": "text_completion", "created": .int(identity.created),
             "model": .string(identity.model), "choices": [], "usage": usage.streamJSON,
@@ -34,8 +36,8 @@ struct CompletionRenderer: ResponseRenderer {
     }
 
     /// A stream chunk, dumped by vLLM without `exclude_unset`, so `usage` is always present.
-    private func chunk(text: String, finishReason: String?, stopReason: String?, usage: Usage?) -> JSONValue {
-        let choice: JSONValue = [
+    private func chunk(text: String, finishReason: String?, stopReason: String?, usage: Usage?) -> JSON {
+        let choice: JSON = [
             "index": 0, "text": .string(text), "logprobs": nil, "finish_reason": .optional(finishReason),
             "stop_reason": .optional(stopReason),
         ]

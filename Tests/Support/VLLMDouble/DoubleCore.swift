@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import ToolHostJSON
 
 /// The double's shared state behind one lock: configuration, recordings, counters, engine metrics
 /// and open connections. Channel handlers on any event loop call into it.
@@ -35,7 +36,7 @@ final class DoubleCore: Sendable {
     /// Records a complete request and counts it in flight.
     ///
     /// - Returns: The request's id.
-    func recordArrival(method: String, path: String, headers: HTTPHeaders, body: String, json: JSONValue?) -> Int {
+    func recordArrival(method: String, path: String, headers: HTTPHeaders, body: String, json: JSON?) -> Int {
         let now = ContinuousClock.now
         return state.withLock { state in
             let id = state.nextID

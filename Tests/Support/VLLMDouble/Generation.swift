@@ -1,4 +1,5 @@
 import NIOCore
+import ToolHostJSON
 
 /// Plays one planned generation out over time on its connection's event loop, as vLLM's engine
 /// would: queued (waiting), prefill (running), then one token per step; aborted when the client
@@ -166,7 +167,7 @@ final class Generation {
         APIError(status: .internalServerError, message: behavior.errorMessage, type: "InternalServerError", param: nil)
     }
 
-    private func sendEvent(_ json: JSONValue) {
+    private func sendEvent(_ json: JSON) {
         var buffer = exchange.buffer(capacity: 512)
         buffer.writeStaticString("data: ")
         json.write(into: &buffer)

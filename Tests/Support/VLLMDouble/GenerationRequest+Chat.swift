@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 extension GenerationRequest {
     /// Reads a `/v1/chat/completions` body.
     ///
@@ -45,7 +47,7 @@ extension GenerationRequest {
         return messages
     }
 
-    private static func text(of content: JSONValue?, location: [String]) throws(APIError) -> String {
+    private static func text(of content: JSON?, location: [String]) throws(APIError) -> String {
         switch content {
         case nil, .null?: return ""
         case .string(let text)?: return text

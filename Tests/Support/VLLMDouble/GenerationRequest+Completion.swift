@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 extension GenerationRequest {
     /// Reads a `/v1/completions` body. A list of prompts is answered for its first prompt only.
     ///
@@ -18,7 +20,7 @@ extension GenerationRequest {
 
     /// The prompt text and its token count: a string gets a beginning-of-sequence token, token ids
     /// count as they are.
-    private static func readPrompt(_ prompt: JSONValue) throws(APIError) -> (String, Int) {
+    private static func readPrompt(_ prompt: JSON) throws(APIError) -> (String, Int) {
         switch prompt {
         case .string(let text):
             return (text, 1 + Tokenizer.count(text))

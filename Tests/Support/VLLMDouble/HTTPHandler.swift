@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ToolHostJSON
 
 /// Collects each request on a connection, records it, and hands it to the router.
 ///
@@ -64,11 +65,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func dispatch(head: HTTPRequestHead, context: ChannelHandlerContext) {
-        var json: JSONValue?
+        var json: JSON?
         var jsonError: JSONParseError?
         if body.readableBytes > 0 && !bodyTooLarge {
             do {
-                json = try JSONValue(parsing: body.readableBytesView)
+                json = try JSON(parsing: body.readableBytesView, invalidUnicode: .replace)
             } catch {
                 jsonError = error
             }

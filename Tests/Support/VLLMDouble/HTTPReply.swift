@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ToolHostJSON
 
 /// A complete, non-streamed HTTP response.
 struct HTTPReply {
@@ -8,7 +9,7 @@ struct HTTPReply {
     var body: ByteBuffer
 
     /// A JSON response as Starlette's `JSONResponse` writes it.
-    static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPReply {
+    static func json(_ value: JSON, status: HTTPResponseStatus = .ok) -> HTTPReply {
         var body = ByteBuffer()
         value.write(into: &body)
         return HTTPReply(status: status, contentType: "application/json", body: body)

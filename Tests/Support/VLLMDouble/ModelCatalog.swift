@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// The served models and adapters of a configuration: name resolution and `/v1/models` cards.
 struct ModelCatalog {
     /// A request's model after resolution.
@@ -36,8 +38,8 @@ struct ModelCatalog {
     }
 
     /// The body of `GET /v1/models`.
-    func listing(created: Int) -> JSONValue {
-        var cards: [JSONValue] = models.map { model in
+    func listing(created: Int) -> JSON {
+        var cards: [JSON] = models.map { model in
             card(id: model.name, root: model.root, parent: nil, maxModelLen: model.maxModelLen, created: created)
         }
         for adapter in adapters {
@@ -47,7 +49,7 @@ struct ModelCatalog {
         return ["object": "list", "data": .array(cards)]
     }
 
-    private func card(id: String, root: String, parent: String?, maxModelLen: Int?, created: Int) -> JSONValue {
+    private func card(id: String, root: String, parent: String?, maxModelLen: Int?, created: Int) -> JSON {
         [
             "id": .string(id), "object": "model", "created": .int(created), "owned_by": "vllm",
             "root": .string(root), "parent": .optional(parent), "max_model_len": .optional(maxModelLen),

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ToolHostJSON
 
 /// One request as the double received it, and how its response ended.
 package struct RecordedRequest: Sendable {
@@ -13,7 +14,7 @@ package struct RecordedRequest: Sendable {
     /// The body as text (empty when there was none).
     package let body: String
     /// The body parsed as JSON, when it was JSON.
-    package let json: JSONValue?
+    package let json: JSON?
     /// When the request's last byte arrived.
     package let receivedAt: ContinuousClock.Instant
     /// The status of the response head, once one was sent.

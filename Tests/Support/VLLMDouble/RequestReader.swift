@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// Reads fields of a request body the way vLLM's pydantic models accept them (lax mode: `"5"`
 /// passes as an integer, `null` as absent), failing with a validation error shaped like FastAPI's.
 struct RequestReader {
@@ -6,7 +8,7 @@ struct RequestReader {
     /// Wraps a request body, which must be a JSON object.
     ///
     /// - Throws: A validation `APIError` when the body is missing, not JSON or not an object.
-    init(body: JSONValue?, bodyError: JSONParseError?) throws(APIError) {
+    init(body: JSON?, bodyError: JSONParseError?) throws(APIError) {
         if let bodyError {
             throw Self.issue(
                 type: "json_invalid", loc: ["body", String(bodyError.offset)], msg: "JSON decode error",
@@ -31,7 +33,7 @@ struct RequestReader {
     }
 
     /// The value of `key`, nil when absent or null.
-    func value(_ key: String) -> JSONValue? {
+    func value(_ key: String) -> JSON? {
         guard let value = object[key], !value.isNull else { return nil }
         return value
     }
@@ -49,7 +51,7 @@ struct RequestReader {
         guard let value = value(key) else { return nil }
         if let int = value.intValue { return int }
         if let text = value.stringValue, let int = Int(text.trimmingWhitespace()) { return int }
-        if case .double = value {
+        if case .number = value {
             throw Self.issue(
                 type: "int_from_float", loc: ["body", key],
                 msg: "Input should be a valid integer, got a number with a fractional part",
@@ -82,8 +84,8 @@ struct RequestReader {
         guard let value = value(key) else { return nil }
         switch value {
         case .bool(let bool): return bool
-        case .int(0): return false
-        case .int(1): return true
+        case .number where value.pythonInt == 0: return false
+        case .number where value.pythonInt == 1: return true
         case .string(let text):
             switch text.lowercased() {
             case "true", "yes", "on", "1", "t", "y": return true
@@ -127,23 +129,22 @@ struct RequestReader {
     }
 
     /// A validation error whose message reads like pydantic's list of errors.
-    static func issue(type: String, loc: [String], msg: String, input: JSONValue) -> APIError {
+    static func issue(type: String, loc: [String], msg: String, input: JSON) -> APIError {
         let location = loc.map { Int($0) != nil ? $0 : "'\($0)'" }
         let tuple = location.count == 1 ? "(\(location[0]),)" : "(\(location.joined(separator: ", ")))"
         return .validation("[{'type': '\(type)', 'loc': \(tuple), 'msg': '\(msg)', 'input': \(pythonRepr(input))}]")
     }
 
     /// A value error raised by a model validator, as pydantic reports it.
-    static func valueError(_ message: String, input: JSONValue) -> APIError {
+    static func valueError(_ message: String, input: JSON) -> APIError {
         issue(type: "value_error", loc: ["body"], msg: "Value error, \(message)", input: input)
     }
 
-    private static func pythonRepr(_ value: JSONValue) -> String {
+    private static func pythonRepr(_ value: JSON) -> String {
         switch value {
         case .null: return "None"
         case .bool(let bool): return bool ? "True" : "False"
-        case .int(let int): return String(int)
-        case .double(let double): return double.description
+        case .number(let number): return value.pythonInt.map(String.init) ?? number.doubleValue.description
         case .string(let string): return "'\(string.replacingAll("'", with: "\\'"))'"
         case .array(let array): return "[" + array.map(pythonRepr).joined(separator: ", ") + "]"
         case .object(let object):

@@ -1,15 +1,17 @@
+import ToolHostJSON
+
 /// Builds the JSON bodies of one generation's response, for chat or completions.
 protocol ResponseRenderer {
     /// The whole non-streamed response.
-    func response(plan: GenerationPlan) -> JSONValue
+    func response(plan: GenerationPlan) -> JSON
     /// The chunk sent before the first token (the chat role chunk), if any.
-    func openingChunk(usage: Usage?) -> JSONValue?
+    func openingChunk(usage: Usage?) -> JSON?
     /// The chunk carrying one token; `finishReason` is set on the last one when cut by length.
-    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSONValue
+    func tokenChunk(_ piece: GenerationPlan.Piece, finishReason: String?, usage: Usage?) -> JSON
     /// The chunk that ends a choice which stopped (end-of-sequence or stop string).
-    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSONValue
+    func finalChunk(finishReason: String, stopReason: String?, usage: Usage?) -> JSON
     /// The trailing usage chunk of `stream_options.include_usage`.
-    func usageChunk(_ usage: Usage) -> JSONValue
+    func usageChunk(_ usage: Usage) -> JSON
 }
 
 /// What vLLM identifies a response by.
@@ -25,7 +27,7 @@ struct Usage {
     var completionTokens: Int
 
     /// As in a complete response (`prompt_tokens_details` present).
-    var fullJSON: JSONValue {
+    var fullJSON: JSON {
         [
             "prompt_tokens": .int(promptTokens), "total_tokens": .int(promptTokens + completionTokens),
             "completion_tokens": .int(completionTokens), "prompt_tokens_details": nil,
@@ -33,7 +35,7 @@ struct Usage {
     }
 
     /// As in a stream chunk, dumped with `exclude_unset`.
-    var streamJSON: JSONValue {
+    var streamJSON: JSON {
         [
             "prompt_tokens": .int(promptTokens), "total_tokens": .int(promptTokens + completionTokens),
             "completion_tokens": .int(completionTokens),

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ToolHostJSON
 import VLLMDouble
 
 /// A response read in full.
@@ -10,7 +11,7 @@ struct TestResponse {
     var body: String
 
     /// The body parsed as JSON.
-    func json() throws -> JSONValue { try JSONValue(parsing: body) }
+    func json() throws -> JSON { try JSON(parsing: body) }
 }
 
 /// One HTTP/1.1 keep-alive connection to a double, driven step by step so a test can stop

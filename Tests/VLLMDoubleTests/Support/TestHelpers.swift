@@ -1,5 +1,6 @@
 import NIOHTTP1
 import Testing
+import ToolHostJSON
 import VLLMDouble
 
 /// Runs `body` against a freshly started double, then shuts it down.
@@ -48,20 +49,20 @@ extension VLLMDouble {
 
 /// A chat request body with one user message.
 func chatBody(_ message: String, extra: String = "") -> String {
-    let escaped = JSONValue.string(message).jsonString
+    let escaped = JSON.string(message).jsonText
     return
         #"{"model":"test-model","messages":[{"role":"user","content":\#(escaped)}]\#(extra.isEmpty ? "" : "," + extra)}"#
 }
 
 /// The JSON payloads of `data:` events, `[DONE]` excluded.
-func payloads(_ events: [String]) throws -> [JSONValue] {
+func payloads(_ events: [String]) throws -> [JSON] {
     try events.filter { $0.hasPrefix("data: ") && $0 != "data: [DONE]" }.map {
-        try JSONValue(parsing: String($0.dropFirst(6)))
+        try JSON(parsing: String($0.dropFirst(6)))
     }
 }
 
 /// The concatenated `field` of the chat deltas in `chunks`.
-func deltaText(_ chunks: [JSONValue], field: String = "content") -> String {
+func deltaText(_ chunks: [JSON], field: String = "content") -> String {
     chunks.compactMap { $0["choices"]?[0]?["delta"]?[field]?.stringValue }.joined()
 }
 

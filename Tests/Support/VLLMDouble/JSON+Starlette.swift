@@ -1,0 +1,20 @@
+import NIOCore
+import ToolHostJSON
+
+extension JSON {
+    /// Appends the compact JSON text of this value to `buffer` as Starlette's `JSONResponse` and
+    /// pydantic's `model_dump_json` write it: no spaces, members in order, UTF-8 left unescaped,
+    /// backspace and form feed as `\b` and `\f` (Python's escapes).
+    package func write(into buffer: inout ByteBuffer) {
+        var writer = JSONWriter(capacity: 512, escapes: .python)
+        writer.write(self)
+        buffer.writeBytes(writer.bytes)
+    }
+
+    /// The value of a number written as an integer literal that fits an `Int` (`-0`, `42`; not
+    /// `1.0` or `1e3`), which Python's `json` reads as an `int`.
+    package var pythonInt: Int? {
+        guard let number = numberValue, number.isPlainInteger else { return nil }
+        return Int(number.text)
+    }
+}
