@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
+        .library(name: "VLLM", type: .dynamic, targets: ["VLLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +20,7 @@ let package = Package(
         // Tests only: the official Swift SDK's client as an independent peer.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
@@ -58,6 +60,28 @@ let package = Package(
             path: "Plugins/Examples/CExample",
             publicHeadersPath: ".",
             cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        // The vLLM plugin: the OpenAI-compatible client and the tools (VLLMCore, no C ABI), and the
+        // C-ABI glue that makes them a plugin (VLLM). Only th_* symbols leave libVLLM.so.
+        .target(
+            name: "VLLMCore",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/VLLM/Core",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VLLM",
+            dependencies: ["ToolHostABI", "VLLMCore"],
+            path: "Plugins/VLLM/Plugin",
+            swiftSettings: strict,
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/VLLM/exports.map"])
+            ]
         ),
 
         // Tests.
@@ -117,6 +141,16 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VLLMEndToEndTests",
+            dependencies: ["TestSupport", "VLLMDouble"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VLLMTests",
+            dependencies: ["VLLMCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,192 @@
+extension VLLMService {
+    /// `vllm_status`: health, version, models and key metrics, read in parallel. Routes a
+    /// server lacks (llama.cpp has no `/version`, llama-cpp-python no `/health` or `/metrics`)
+    /// are noted, not fatal.
+    func status() async -> ToolOutcome {
+        async let healthReply = attempt { () async throws(UpstreamError) in try await client.get("/health", what: "GET /health") }
+        async let versionReply = attempt { () async throws(UpstreamError) in try await client.get("/version", what: "GET /version") }
+        async let metricsReply = attempt { () async throws(UpstreamError) in try await client.get("/metrics", what: "GET /metrics") }
+        async let modelList = attempt { () async throws(UpstreamError) in try await client.fetchModels() }
+        let report = StatusReport.build(
+            baseURL: configuration.displayBaseURL,
+            health: await healthReply, version: await versionReply, metrics: await metricsReply, models: await modelList)
+        var outcome = ToolOutcome(texts: [report.text], structured: JSONCoding.string(report))
+        if report.status == "offline" {
+            outcome.failure = ToolFailure(.unavailable, report.text)
+            outcome.texts = []
+        }
+        return outcome
+    }
+
+    private func attempt<T: Sendable>(_ body: () async throws(UpstreamError) -> T) async -> Result<T, UpstreamError> {
+        do throws(UpstreamError) {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// What `vllm_status` found, as text and as a structured result.
+package struct StatusReport: Encodable, Sendable {
+    package var status: String
+    package var baseURL: String
+    package var server: String
+    package var version: String?
+    package var health: String
+    package var models: [String]
+    package var metrics: ServerMetrics?
+    /// Failures worth a person's attention.
+    package var problems: [String]
+    /// Routes this server does not have (not failures).
+    package var notes: [String] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case status, baseURL = "base_url", server, version, health, models, metrics, problems, notes
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(baseURL, forKey: .baseURL)
+        try c.encode(server, forKey: .server)
+        if let version { try c.encode(version, forKey: .version) } else { try c.encodeNil(forKey: .version) }
+        try c.encode(health, forKey: .health)
+        try c.encode(models, forKey: .models)
+        if let metrics { try c.encode(metrics, forKey: .metrics) } else { try c.encodeNil(forKey: .metrics) }
+        try c.encode(problems, forKey: .problems)
+        try c.encode(notes, forKey: .notes)
+    }
+
+    package static func build(
+        baseURL: String,
+        health: Result<UpstreamClient.Reply, UpstreamError>,
+        version: Result<UpstreamClient.Reply, UpstreamError>,
+        metrics: Result<UpstreamClient.Reply, UpstreamError>,
+        models: Result<[ModelCard], UpstreamError>
+    ) -> StatusReport {
+        var report = StatusReport(status: "healthy", baseURL: baseURL, server: "unknown", version: nil, health: "", models: [], metrics: nil, problems: [])
+
+        // Nothing answers at all: offline, with the reason.
+        let failures = [health.error, version.error, metrics.error, models.error]
+        if let refused = failures.compactMap({ $0 }).first(where: { $0.code == .cannotConnect || $0.code == .connectTimeout }),
+           failures.allSatisfy({ $0 != nil }) {
+            report.status = "offline"
+            report.health = "no answer"
+            report.problems = [refused.message]
+            return report
+        }
+
+        var healthStatus: Int?
+        switch health {
+        case .success(let reply):
+            healthStatus = reply.status
+            switch reply.status {
+            case 200..<300: report.health = "ok (GET /health answered \(reply.status))"
+            case 404: report.health = "no /health route"
+            default: report.health = "failing (GET /health answered \(reply.status))"
+            }
+        case .failure(let error):
+            report.health = "no answer"
+            report.problems.append("GET /health: \(error.message)")
+        }
+
+        var cards: [ModelCard] = []
+        switch models {
+        case .success(let list):
+            cards = list
+            report.models = list.map(\.id)
+        case .failure(let error):
+            report.problems.append("GET /v1/models: \(error.message)")
+        }
+
+        if case .success(let reply) = metrics, reply.status == 200 {
+            report.metrics = ServerMetrics.summarize(PrometheusText.parse(String(decoding: reply.body, as: UTF8.self)))
+        } else if case .success(let reply) = metrics, reply.status == 404 {
+            report.notes.append("This server has no /metrics route, so no metrics are shown.")
+        } else if case .success(let reply) = metrics {
+            report.problems.append("GET /metrics answered HTTP \(reply.status)")
+        } else if case .failure(let error) = metrics {
+            report.problems.append("GET /metrics: \(error.message)")
+        }
+
+        if case .success(let reply) = version, reply.status == 200,
+           let json = try? JSONCoding.decode(JSONValue.self, from: reply.body), let number = json["version"]?.stringValue {
+            report.version = number
+        }
+
+        report.server = identify(version: report.version, cards: cards, metrics: report.metrics)
+
+        // Healthy: /health says so, or there is no /health and the model list answers.
+        let modelsOK = models.error == nil
+        if let code = healthStatus, (200..<300).contains(code) {
+            report.status = "healthy"
+        } else if healthStatus == 404, modelsOK {
+            report.status = "healthy"
+        } else if let code = healthStatus, code >= 500 {
+            report.status = "unhealthy"
+            report.problems.insert("The engine is not healthy (GET /health answered \(code)); generation requests will fail until the server is restarted.", at: 0)
+        } else if !modelsOK, models.error?.code == .unauthorized {
+            report.status = healthStatus == nil ? "unhealthy" : "healthy"
+        } else {
+            report.status = modelsOK ? "healthy" : "unhealthy"
+        }
+        return report
+    }
+
+    /// Which server this is, as far as its answers tell.
+    static func identify(version: String?, cards: [ModelCard], metrics: ServerMetrics?) -> String {
+        let owners = Set(cards.compactMap(\.ownedBy))
+        if owners.contains("vllm") || metrics?.family == "vllm" {
+            return version.map { "vLLM \($0)" } ?? "vLLM"
+        }
+        if owners.contains("llamacpp") || metrics?.family == "llamacpp" { return "llama.cpp server" }
+        if owners.contains("me") { return "llama-cpp-python (OpenAI-compatible, not vLLM)" }
+        if owners.contains("sglang") { return "SGLang (OpenAI-compatible, not vLLM)" }
+        if let version { return "an OpenAI-compatible server reporting version \(version)" }
+        return cards.isEmpty ? "unknown" : "an OpenAI-compatible server (not recognisably vLLM)"
+    }
+
+    /// The report for people; the first lines follow the Python server's.
+    package var text: String {
+        let emoji = ["healthy": "✅", "unhealthy": "⚠️", "offline": "❌"][status] ?? "❓"
+        var lines = ["## vLLM Server Status \(emoji)", "", "**Status:** \(status)", "**Base URL:** \(baseURL)"]
+        if status != "offline" {
+            lines.append("**Server:** \(server)")
+            lines.append("**Health:** \(health)")
+        }
+        if !models.isEmpty { lines.append("**Models:** \(models.joined(separator: ", "))") }
+        if let metrics {
+            lines += ["", "### Metrics"]
+            func add(_ label: String, _ value: Double?) {
+                if let value { lines.append("- \(label): \(Self.number(value))") }
+            }
+            add("Requests running", metrics.requestsRunning)
+            add("Requests waiting", metrics.requestsWaiting)
+            if let usage = metrics.kvCacheUsage { lines.append("- KV-cache usage: \(Self.number(usage * 100))%") }
+            add("Prompt tokens (total)", metrics.promptTokensTotal)
+            add("Generation tokens (total)", metrics.generationTokensTotal)
+            add("Preemptions (total)", metrics.preemptionsTotal)
+            if let finished = metrics.requestsFinished {
+                lines.append("- Finished requests: " + finished.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.number($0.value))" }.joined(separator: ", "))
+            }
+        }
+        if !problems.isEmpty || !notes.isEmpty {
+            lines += [""] + problems.map { "**Error:** \($0)" } + notes.map { "**Note:** \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        let rounded = (value * 10).rounded() / 10
+        return String(rounded)
+    }
+}
+
+extension Result {
+    var error: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+/// The plugin's tools, independent of the C ABI: each call runs as Swift async code against
+/// the one shared ``UpstreamClient`` and ends in a ``ToolOutcome``.
+package final class VLLMService: Sendable {
+    package let client: UpstreamClient
+    package var configuration: VLLMConfiguration { client.configuration }
+
+    package init(configuration: VLLMConfiguration) {
+        client = UpstreamClient(configuration: configuration)
+    }
+
+    /// Stops the HTTP client (blocks until its thread has stopped).
+    package func shutdown() {
+        client.shutdown()
+    }
+
+    /// Runs one call. Never throws: every failure is an outcome with a message.
+    package func run(_ tool: ToolCatalog.Tool, arguments: some Collection<UInt8>, context: any CallContext) async -> ToolOutcome {
+        do throws(ToolFailure) {
+            let args = try ToolArguments(json: arguments)
+            switch tool {
+            case .chat: return try await chat(args, context: context)
+            case .complete: return try await complete(args, context: context)
+            case .listModels: return try await listModels()
+            case .modelInfo: return try await modelInfo(args)
+            case .status: return await status()
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where in an exchange a failure happened: it decides what a timeout means to the user.
+package enum ExchangePhase: Sendable, Equatable {
+    /// A short request (`GET /v1/models`, `/health` …).
+    case query(String)
+    /// Waiting for a non-streamed generation, which arrives only once it is complete.
+    case wholeGeneration
+    /// Waiting for the first event of a stream (the request may sit in vLLM's queue).
+    case firstToken
+    /// Waiting for more of a stream, after `tokens` tokens.
+    case moreTokens(Int)
+}
+
+/// Turns transport failures and error responses into ``UpstreamError``s with actionable text.
+package struct ErrorMapper: Sendable {
+    package let displayURL: String
+    package let timeout: Double?
+    package let hasAPIKey: Bool
+    package let apiKey: String?
+
+    package init(configuration: VLLMConfiguration) {
+        displayURL = configuration.displayBaseURL
+        timeout = configuration.timeout
+        hasAPIKey = configuration.apiKey != nil
+        apiKey = configuration.apiKey
+    }
+
+    private var timeoutText: String {
+        guard let timeout else { return "the time allowed" }
+        return "\(SecondsFormat.text(timeout)) s (VLLM_DEFAULT_TIMEOUT)"
+    }
+
+    /// A failure below HTTP: connecting, timeouts, a connection closed, cancellation.
+    package func transport(_ error: any Error, phase: ExchangePhase) -> UpstreamError {
+        if let mapped = error as? UpstreamError { return mapped }
+        if error is CancellationError { return .cancelled }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .cancelled: return .cancelled
+            case .connectTimeout, .getConnectionFromPoolTimeout:
+                return UpstreamError(.connectTimeout, message: "Connecting to the vLLM server at \(displayURL) took longer than \(timeoutText). Check that the address is right and reachable, or raise VLLM_DEFAULT_TIMEOUT.")
+            case .readTimeout, .deadlineExceeded:
+                return readTimeout(phase)
+            case .remoteConnectionClosed:
+                return closed(phase, detail: "the server closed the connection")
+            default:
+                if let refused = Self.connectFailure(error) { return cannotConnect(refused) }
+                return closed(phase, detail: "\(http)")
+            }
+        }
+        if let reason = Self.connectFailure(error) { return cannotConnect(reason) }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return transport(HTTPClientError.connectTimeout, phase: phase)
+        }
+        return closed(phase, detail: "\(error)")
+    }
+
+    private func cannotConnect(_ reason: String) -> UpstreamError {
+        UpstreamError(.cannotConnect, message: "Cannot connect to the vLLM server at \(displayURL): \(reason). Check that the server is running (it refuses connections while it loads the model) and that VLLM_BASE_URL is right.")
+    }
+
+    private func readTimeout(_ phase: ExchangePhase) -> UpstreamError {
+        let message: String
+        switch phase {
+        case .query(let what):
+            message = "The vLLM server at \(displayURL) did not answer \(what) within \(timeoutText)."
+        case .wholeGeneration:
+            message = "The vLLM server at \(displayURL) sent nothing for \(timeoutText) while generating. Without streaming the answer arrives only when it is complete, so this limit bounds the whole generation: raise VLLM_DEFAULT_TIMEOUT, lower max_tokens, call with a progressToken (the answer is then streamed and the limit bounds each wait for a token), or set VLLM_STREAM=always."
+        case .firstToken:
+            message = "The vLLM server at \(displayURL) accepted the request but sent no token for \(timeoutText); the request may be waiting in its queue behind others (vllm_status shows the queue). Raise VLLM_DEFAULT_TIMEOUT to wait longer."
+        case .moreTokens(let tokens):
+            message = "The vLLM server at \(displayURL) stopped sending tokens for \(timeoutText) after \(tokens) token\(tokens == 1 ? "" : "s"). Raise VLLM_DEFAULT_TIMEOUT if the server is just slow."
+        }
+        return UpstreamError(.readTimeout, message: message)
+    }
+
+    private func closed(_ phase: ExchangePhase, detail: String) -> UpstreamError {
+        switch phase {
+        case .moreTokens(let tokens):
+            return UpstreamError(.streamCut, message: "The connection to the vLLM server at \(displayURL) broke in the middle of the answer, after \(tokens) token\(tokens == 1 ? "" : "s") (\(detail)). The server may have crashed or been restarted; vllm_status tells whether it is up.")
+        case .firstToken, .wholeGeneration:
+            return UpstreamError(.streamCut, message: "The connection to the vLLM server at \(displayURL) broke before the answer arrived (\(detail)). The server may have crashed or been restarted; vllm_status tells whether it is up.")
+        case .query(let what):
+            return UpstreamError(.cannotConnect, message: "The exchange with the vLLM server at \(displayURL) failed during \(what) (\(detail)).")
+        }
+    }
+
+    /// An HTTP error status with its body. Unknown-model 404s are told apart by the body.
+    package func response(status: Int, body: [UInt8], request: String) -> UpstreamError {
+        let parsed = ErrorBody.parse(body)
+        let said = parsed.message.map { Redaction.scrub(Self.shorten($0), secret: apiKey) }
+        let saying = said.map { ": \($0)" } ?? ""
+        switch status {
+        case 401, 403:
+            let message = hasAPIKey
+                ? "The vLLM server at \(displayURL) refused the API key (HTTP \(status)). Check VLLM_API_KEY: it must match the key the server was started with (--api-key)."
+                : "The vLLM server at \(displayURL) requires an API key (HTTP \(status)) and none is set: set VLLM_API_KEY to the key the server was started with (--api-key)."
+            return UpstreamError(.unauthorized, status: status, message: message, upstreamMessage: said)
+        case 404:
+            if Self.isUnknownModel(parsed) {
+                return UpstreamError(.unknownModel, status: status, message: "The vLLM server at \(displayURL) does not serve the requested model\(saying)", upstreamMessage: said)
+            }
+            return UpstreamError(.notFound, status: status, message: "The server at \(displayURL) has no \(request) (HTTP 404\(said.map { ", \($0)" } ?? "")). Check that VLLM_BASE_URL points at an OpenAI-compatible server (without /v1).", upstreamMessage: said)
+        case 400, 413, 422:
+            if let said, Self.isContextOverflow(said) {
+                return UpstreamError(.contextTooLong, status: status, message: "The request does not fit the model's context window (HTTP \(status)): \(said) Shorten the messages or lower max_tokens.", upstreamMessage: said)
+            }
+            return UpstreamError(.badRequest, status: status, message: "The vLLM server rejected the request (HTTP \(status))\(saying)", upstreamMessage: said)
+        case 503:
+            return UpstreamError(.serverError, status: status, message: "The vLLM server at \(displayURL) is unavailable (HTTP 503)\(saying). Its engine may be down or its request queue full; vllm_status shows which.", upstreamMessage: said)
+        case 500...599:
+            return UpstreamError(.serverError, status: status, message: "The vLLM server at \(displayURL) failed (HTTP \(status))\(said.map { ": \($0)" } ?? " without saying why"). Check the server's log; vllm_status shows whether the engine is healthy.", upstreamMessage: said)
+        default:
+            return UpstreamError(.badRequest, status: status, message: "The vLLM server at \(displayURL) answered \(request) with HTTP \(status)\(saying)", upstreamMessage: said)
+        }
+    }
+
+    /// An error event inside a stream (vLLM keeps status 200 and sends `data: {"error":…}`).
+    package func streamError(_ error: JSONValue, tokens: Int) -> UpstreamError {
+        let body = ErrorBody.parse(.object(["error": error]))
+        let said = body.message.map { Redaction.scrub(Self.shorten($0), secret: apiKey) } ?? "no details"
+        return UpstreamError(.streamError, message: "The vLLM server reported an error in the middle of the answer, after \(tokens) token\(tokens == 1 ? "" : "s"): \(said)", upstreamMessage: said)
+    }
+
+    package func invalidResponse(_ request: String, _ detail: String) -> UpstreamError {
+        UpstreamError(.invalidResponse, message: "The server at \(displayURL) answered \(request) with something that is not an OpenAI-compatible response (\(detail)). Check that VLLM_BASE_URL points at vLLM or another OpenAI-compatible server.")
+    }
+
+    static func isUnknownModel(_ body: ErrorBody) -> Bool {
+        if body.type == "NotFoundError" || body.type == "model_not_found" { return true }
+        guard let message = body.message?.lowercased() else { return false }
+        return message.contains("model") && (message.contains("does not exist") || message.contains("not found"))
+    }
+
+    static func isContextOverflow(_ message: String) -> Bool {
+        let lower = message.lowercased()
+        return lower.contains("context length") || lower.contains("context window") || lower.contains("maximum context")
+            || lower.contains("too many tokens") || lower.contains("exceeds the available context") || lower.contains("context size")
+    }
+
+    static func shorten(_ text: String, limit: Int = 2000) -> String {
+        let trimmed = text.trimmingSpaces()
+        guard trimmed.count > limit else { return trimmed }
+        return String(trimmed.prefix(limit)) + "…"
+    }
+
+    /// The reason a connection could not be made, when `error` is such a failure.
+    static func connectFailure(_ error: any Error) -> String? {
+        if let connection = error as? NIOConnectionError {
+            if let first = connection.connectionErrors.first {
+                return describe(first.error)
+            }
+            if connection.dnsAError != nil || connection.dnsAAAAError != nil {
+                return "the host name \(connection.host) could not be resolved"
+            }
+            return "no address of \(connection.host) accepted a connection"
+        }
+        if let io = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ECONNRESET, EADDRNOTAVAIL].contains(io.errnoCode) {
+            return describe(io)
+        }
+        return nil
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case EHOSTUNREACH: return "host unreachable"
+            case ENETUNREACH: return "network unreachable"
+            case ETIMEDOUT: return "timed out"
+            default: return String(cString: strerror(io.errnoCode))
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Seconds as people write them: `60`, `0.5`.
+package enum SecondsFormat {
+    package static func text(_ seconds: Double) -> String {
+        if seconds == seconds.rounded(), abs(seconds) < 1e15 { return String(Int64(seconds)) }
+        return String(seconds)
+    }
+}

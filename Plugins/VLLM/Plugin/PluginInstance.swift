@@ -1,0 +1,91 @@
+import Synchronization
+import ToolHostABI
+import VLLMCore
+
+/// The started plugin: the service, the host it reports to, and the calls in flight (so a
+/// cancel hint can reach the task of its call).
+final class PluginInstance: @unchecked Sendable {
+    // The host promises `th_host` stays valid from init until shutdown returns.
+    let host: UnsafePointer<th_host>
+    let service: VLLMService
+    private let running = Mutex<[UInt: Entry]>([:])
+
+    private enum Entry {
+        /// The cancel hint came before the task was registered.
+        case cancelledEarly
+        case running(Task<Void, Never>)
+    }
+
+    init(host: UnsafePointer<th_host>, configuration: VLLMConfiguration) {
+        self.host = host
+        service = VLLMService(configuration: configuration)
+        for note in configuration.notes { HostLog.write(host, TH_LOG_NOTICE, note) }
+        if !configuration.ignoredKeys.isEmpty {
+            HostLog.write(host, TH_LOG_DEBUG, "ignoring settings the plugin does not know: \(configuration.ignoredKeys.joined(separator: ", "))")
+        }
+        let timeout = configuration.timeout.map { "\(SecondsFormat.text($0)) s" } ?? "none"
+        HostLog.write(host, TH_LOG_INFO, "server \(configuration.displayBaseURL), model \(configuration.model ?? "(the server's first)"), API key \(configuration.apiKey == nil ? "not set" : "set"), timeout \(timeout), streaming \(configuration.stream.rawValue)")
+    }
+
+    static func from(_ state: UnsafeMutableRawPointer) -> PluginInstance {
+        Unmanaged<PluginInstance>.fromOpaque(state).takeUnretainedValue()
+    }
+
+    func shutdown() {
+        service.shutdown()
+    }
+
+    func invoke(_ call: OpaquePointer, _ invocation: UnsafePointer<th_invocation>) -> th_status {
+        let inv = invocation.pointee
+        guard let tool = ToolCatalog.Tool(rawValue: Int(inv.tool_index)) else {
+            "toolhost-vllm: no tool with index \(inv.tool_index)".withCString { message in
+                _ = host.pointee.result_error?(call, message, Int(bitPattern: UInt(TH_NUL_TERMINATED)))
+            }
+            return TH_ERR_UNSUPPORTED
+        }
+        // Borrowed until the call completes; copied so the task owns its input.
+        let arguments: [UInt8] = inv.arguments_json.map {
+            Array(UnsafeRawBufferPointer(start: $0, count: inv.arguments_len))
+        } ?? Array("{}".utf8)
+        let handle = CallHandle(host: host, call: call, wantsProgress: inv.flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0)
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
+        let service = self.service
+        running.withLock { table in
+            let task = Task {
+                let outcome: ToolOutcome
+                if handle.hostSaysCancelled {
+                    outcome = .failure(.cancelled, "The call was cancelled.")
+                } else {
+                    outcome = await service.run(tool, arguments: arguments, context: handle)
+                }
+                self.finished(key)
+                handle.finish(outcome)
+            }
+            if case .cancelledEarly? = table[key] {
+                task.cancel()
+            }
+            table[key] = .running(task)
+        }
+        return TH_PENDING
+    }
+
+    /// The host's cancel hint: cancelling the task cancels its HTTP request, which closes the
+    /// connection, which makes vLLM abort the generation.
+    func cancel(_ call: OpaquePointer) {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
+        let task = running.withLock { table -> Task<Void, Never>? in
+            switch table[key] {
+            case .running(let task)?: return task
+            case .cancelledEarly?: return nil
+            case nil:
+                table[key] = .cancelledEarly
+                return nil
+            }
+        }
+        task?.cancel()
+    }
+
+    private func finished(_ key: UInt) {
+        _ = running.withLock { $0.removeValue(forKey: key) }
+    }
+}
