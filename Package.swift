@@ -12,6 +12,8 @@ let package = Package(
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
         .library(name: "VLLM", type: .dynamic, targets: ["VLLM"]),
+        .library(name: "CTypedExample", type: .dynamic, targets: ["CTypedExample"]),
+        .library(name: "SwiftExample", type: .dynamic, targets: ["SwiftExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -82,6 +84,22 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/VLLM/exports.map"])
             ]
+        ),
+        .target(
+            name: "CTypedExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/CTypedExample",
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        // The Swift template: exports only th_* (exports.map), in debug and release builds.
+        .target(
+            name: "SwiftExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/SwiftExample",
+            exclude: ["exports.map"],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
         ),
 
         // Tests.

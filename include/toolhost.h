@@ -263,10 +263,149 @@ typedef struct th_plugin {
      * polling. May be NULL. */
     void (*cancel)(void *state, th_call *call);
 
-    /* Looks up an optional plugin extension by id (later minors and add-ons define them);
-     * NULL when unknown. Called on host threads after init. May be NULL. */
+    /* Looks up an optional plugin extension by id (later minors and add-ons define them, e.g.
+     * TH_EXT_NATIVE_FUNCTIONS below); NULL when unknown. Called on host threads after init.
+     * May be NULL. */
     const void *(*get_extension)(void *state, const char *id);
 } th_plugin;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Extension "th.native_functions.v1": plain C functions as tools                             */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A plugin may declare tools that are ordinary C functions with typed parameters, and let the
+ * host do all the JSON: the host derives each tool's input schema from the declared types,
+ * checks and converts the arguments into exactly typed storage, calls the function through
+ * libffi, and turns the return value (and out-parameters) into the result.
+ *
+ * The plugin offers the table through `th_plugin.get_extension(state, TH_EXT_NATIVE_FUNCTIONS)`
+ * returning a `const th_native_functions *`. The host asks once, after `init` succeeded, and
+ * builds one libffi call interface per function then. A host without this extension never
+ * asks, so a plugin that also works there should offer ordinary tools as well. The tools of
+ * the table appear as a companion plugin with id "<plugin id>-native" (see `toolhost check`);
+ * their names share the host's one namespace with every other tool.
+ *
+ * Ownership: the table, every function and parameter descriptor and their strings are owned by
+ * the plugin and must stay valid until `shutdown` returns. The host calls the functions only
+ * between `init` and `shutdown`.
+ *
+ * Threading: the functions are called on host worker threads, concurrently with each other and
+ * with `invoke`, unless the plugin is TH_PLUGIN_SERIAL (then never two calls of the plugin at
+ * once) or the function has TH_NATIVE_SERIAL (never two calls of that function at once).
+ *
+ * Arguments: a function is called only with values that fit its declared C types exactly and
+ * satisfy the declared bounds and enums: a missing, extra, wrongly typed or out-of-range
+ * argument is answered with a tool error naming the parameter, and the function is not called.
+ * Integers arrive as JSON integers (64-bit ones also as decimal strings, because JSON numbers
+ * lose precision past 2^53); `float` and `double` as JSON numbers (finite and in range);
+ * `bool` as true/false; strings as JSON strings without NUL characters. */
+#define TH_EXT_NATIVE_FUNCTIONS "th.native_functions.v1"
+
+/* The C type of a parameter or return value (th_native_param.type, th_native_function.
+ * return_type). Values are fixed; later minors may add types, which an older host reports as
+ * unsupported (and skips that function). */
+typedef uint32_t th_native_type;
+#define TH_TYPE_VOID 0u            /* return only: the function returns nothing */
+#define TH_TYPE_BOOL 1u            /* C99 bool (_Bool) */
+#define TH_TYPE_INT8 2u            /* int8_t */
+#define TH_TYPE_INT16 3u           /* int16_t */
+#define TH_TYPE_INT32 4u           /* int32_t */
+#define TH_TYPE_INT64 5u           /* int64_t */
+#define TH_TYPE_UINT8 6u           /* uint8_t */
+#define TH_TYPE_UINT16 7u          /* uint16_t */
+#define TH_TYPE_UINT32 8u          /* uint32_t */
+#define TH_TYPE_UINT64 9u          /* uint64_t */
+#define TH_TYPE_FLOAT 10u          /* float */
+#define TH_TYPE_DOUBLE 11u         /* double */
+#define TH_TYPE_SIZE 12u           /* size_t */
+/* Parameter: `const char *`, NUL-terminated UTF-8, borrowed for the duration of the call.
+ * Return: `const char *` whose ownership `th_native_function.free_result` states; NULL is
+ * returned to the client as null (or is the error, with TH_ERRORS_NULL_ERRNO). */
+#define TH_TYPE_STRING 13u
+/* Parameter only: a byte buffer, passed as TWO C arguments: `const void *data`, then its length
+ * as an integer of type `th_native_param.length_type`. The client gives a JSON string: its
+ * UTF-8 bytes, or, with TH_PARAM_BASE64, the bytes it encodes. Borrowed for the call; the
+ * host passes a non-NULL pointer even for an empty buffer. */
+#define TH_TYPE_BYTES 14u
+
+/* th_native_param.flags */
+/* Out-parameter: the C argument is a pointer to a variable of `type` (a scalar: bool, an
+ * integer, float or double), zeroed by the host before the call. The client does not give it;
+ * its value after the call is part of the result, under the parameter's name. */
+#define TH_PARAM_OUT 0x1u
+/* TH_TYPE_BYTES: the client's string is base64 (RFC 4648, padding optional), not text. */
+#define TH_PARAM_BASE64 0x2u
+
+/* th_native_function.flags */
+#define TH_NATIVE_SERIAL 0x1u      /* never two calls of this function at once */
+
+/* How a function reports failure (th_native_function.errors). On failure the result is a tool
+ * error (isError: true) saying what the function returned, and strerror(errno) where errno is
+ * part of the convention; out-parameters and the return value are not reported. */
+typedef uint32_t th_native_errors;
+#define TH_ERRORS_NONE 0u          /* every return is a result */
+#define TH_ERRORS_NONZERO 1u       /* integer or bool return: anything but 0 (false) is failure */
+#define TH_ERRORS_NEGATIVE 2u      /* signed integer return: a negative value is failure */
+#define TH_ERRORS_NULL_ERRNO 3u    /* string return: NULL is failure, errno says why */
+#define TH_ERRORS_ERRNO 4u         /* the host sets errno to 0 before the call; non-zero after
+                                      it is failure (as C's math functions report ERANGE/EDOM) */
+#define TH_ERRORS_FALSE 5u         /* bool return: false is failure */
+
+/* One parameter, in C argument order. */
+typedef struct th_native_param {
+    uint32_t struct_size;          /* sizeof(th_native_param) as the plugin was compiled */
+    th_native_type type;           /* TH_TYPE_* (not VOID) */
+    uint32_t flags;                /* TH_PARAM_* */
+    th_native_type length_type;    /* TH_TYPE_BYTES: the integer type of the length argument
+                                      that follows the pointer; 0 means TH_TYPE_SIZE */
+    const char *name;              /* the JSON argument's name: 1-64 of A-Z a-z 0-9 _ - */
+    const char *description;       /* for the model; may be NULL */
+    /* Optional limits as JSON text, NULL for none. For integers and floats: bounds within the
+     * type's own range (inclusive, exact for 64-bit values), e.g. "0" and "100". */
+    const char *minimum;
+    const char *maximum;
+    const char *enum_json;         /* a JSON array of the only values allowed, or NULL */
+    const char *default_json;      /* a JSON value used when the argument is missing (then the
+                                      argument is optional), or NULL: the argument is required */
+} th_native_param;
+
+/* One C function offered as a tool. */
+typedef struct th_native_function {
+    uint32_t struct_size;          /* sizeof(th_native_function) as the plugin was compiled */
+    uint32_t flags;                /* TH_NATIVE_* */
+    const char *name;              /* the tool's name, as th_tool.name */
+    const char *title;             /* or NULL */
+    const char *description;       /* for the model; may be NULL */
+    const char *annotations_json;  /* MCP ToolAnnotations object, or NULL */
+    /* The function itself, cast to this generic function-pointer type: TH_NATIVE_FN(f). Its
+     * real prototype must match `params` and `return_type` exactly; the host cannot check it. */
+    void (*function)(void);
+    const th_native_param *params; /* `param_count` parameters, or NULL when there are none */
+    uint32_t param_count;
+    th_native_type return_type;    /* TH_TYPE_* except BYTES */
+    th_native_errors errors;       /* TH_ERRORS_* */
+    uint32_t reserved;             /* 0 */
+    /* TH_TYPE_STRING returns: NULL means the string is static (or owned by the plugin and
+     * valid until the next call of this function on the same thread); the host copies it and
+     * never frees it. Otherwise the string is the caller's to free: the host copies it and then
+     * calls free_result with it (exactly once per non-NULL return, on the calling thread). */
+    void (*free_result)(void *string);
+    const char *result_description; /* what the return value means, for the output schema */
+} th_native_function;
+
+/* The table `get_extension(state, TH_EXT_NATIVE_FUNCTIONS)` returns. */
+typedef struct th_native_functions {
+    uint32_t struct_size;          /* sizeof(th_native_functions) as the plugin was compiled */
+    uint32_t count;                /* number of entries in `functions` */
+    const th_native_function *functions;
+} th_native_functions;
+
+/* Casts a function to the generic type of th_native_function.function. */
+#ifdef __cplusplus
+#define TH_NATIVE_FN(f) (reinterpret_cast<void (*)(void)>(f))
+#else
+#define TH_NATIVE_FN(f) ((void (*)(void))(f))
+#endif
 
 /* The entry point every ABI-1 plugin exports. Returns the static descriptor; must be callable
  * more than once, from any thread, and do nothing else (no allocation, no I/O, no threads). */

@@ -9,7 +9,10 @@ public final class PluginHost: @unchecked Sendable {
     let logger: Logger
     let pool: WorkerPool
 
-    public private(set) var plugins: [LoadedPlugin] = []
+    /// The started plugins, in load order. Locked: a plugin may report `tools_changed` (read on
+    /// a worker thread) while others are still loading.
+    public var plugins: [LoadedPlugin] { pluginList.withLock { $0 } }
+    private let pluginList = Mutex<[LoadedPlugin]>([])
     /// Everything found wrong while loading, in order: files skipped, tools skipped.
     public private(set) var problems: [PluginProblem] = []
 
@@ -49,6 +52,12 @@ public final class PluginHost: @unchecked Sendable {
             searchPath: configuration.pluginSearchPath, defaultDirectories: configuration.defaultPluginDirectories)
         problems.append(contentsOf: discoveryProblems)
         for candidate in candidates {
+            if NativeManifest.isManifest(candidate.path) {
+                let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
+                problems.append(contentsOf: manifestProblems)
+                if let set { problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set)) }
+                continue
+            }
             switch PluginLoader.open(candidate.path) {
             case .failure(let failure):
                 if failure.notAPlugin && !candidate.explicit {
@@ -57,7 +66,7 @@ public final class PluginHost: @unchecked Sendable {
                     problems.append(PluginProblem(path: candidate.path, message: failure.reason))
                 }
             case .success(let descriptor):
-                if let problem = adopt(descriptor, path: candidate.path) { problems.append(problem) }
+                problems.append(contentsOf: adopt(descriptor, path: candidate.path))
             }
         }
         let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: 1)
@@ -77,8 +86,8 @@ public final class PluginHost: @unchecked Sendable {
         var found: [PluginProblem] = []
         if let reason = PluginLoader.check(descriptor) {
             found.append(PluginProblem(path: path, message: reason))
-        } else if let problem = adopt(descriptor, path: path) {
-            found.append(problem)
+        } else {
+            found.append(contentsOf: adopt(descriptor, path: path))
         }
         let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: self.registry.generation + 1)
         found.append(contentsOf: toolProblems)
@@ -88,20 +97,33 @@ public final class PluginHost: @unchecked Sendable {
         return found
     }
 
-    /// Starts an accepted descriptor and appends it to ``plugins``.
-    private func adopt(_ descriptor: UnsafePointer<th_plugin>, path: String) -> PluginProblem? {
+    /// Starts an accepted descriptor and appends it to ``plugins``. A plugin's typed functions
+    /// (TH_EXT_NATIVE_FUNCTIONS) follow as its companion "<id>-native", a plugin the host builds
+    /// on the same ABI (``NativeToolSet``).
+    /// - Parameters:
+    ///   - native: for a descriptor the host built over native functions: their set.
+    ///   - parent: for a companion: the plugin whose functions it offers.
+    /// - Returns: the problems found (empty when everything started).
+    private func adopt(
+        _ descriptor: UnsafePointer<th_plugin>, path: String, native: NativeToolSet? = nil, parent: LoadedPlugin? = nil
+    ) -> [PluginProblem] {
         let id = PluginLoader.id(of: descriptor)
         if let other = plugins.first(where: { $0.id == id }) {
-            return PluginProblem(path: path, plugin: id, message: "plugin id \(id) is already loaded from \(other.path); this copy is skipped")
+            return [PluginProblem(path: path, plugin: id, message: "plugin id \(id) is already loaded from \(other.path); this copy is skipped")]
         }
-        let plugin = LoadedPlugin(path: path, descriptor: descriptor, configuration: configuration.settings(forPlugin: id), logger: logger)
+        let settings = native == nil ? configuration.settings(forPlugin: id) : .object([:])
+        let plugin = LoadedPlugin(
+            path: path, descriptor: descriptor, configuration: settings, logger: logger, native: native, parent: parent)
         plugin.owner = self
         if let reason = plugin.initialize() {
-            return PluginProblem(path: path, plugin: id, message: reason)
+            return [PluginProblem(path: path, plugin: id, message: reason)]
         }
-        plugins.append(plugin)
+        pluginList.withLock { $0.append(plugin) }
         logger.debug("loaded plugin \(plugin.id) \(plugin.version) (ABI \(plugin.abiMajor).\(plugin.abiMinor)) from \(path)")
-        return nil
+        guard native == nil, let table = plugin.pluginExtension(TH_EXT_NATIVE_FUNCTIONS) else { return [] }
+        let (set, tableProblems) = NativeTable.load(table, plugin: plugin)
+        guard let set else { return tableProblems }
+        return tableProblems + adopt(set.descriptor, path: path, native: set, parent: plugin)
     }
 
     /// Prepares a call of `tool` with `arguments` (already checked against its schema); it
@@ -141,7 +163,10 @@ public final class PluginHost: @unchecked Sendable {
         for call in calls { call.cancel() }
         let deadline = monotonicSeconds() + grace
         while liveCallCount > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
-        let busy = Set(liveCalls.withLock { $0.values.map { ObjectIdentifier($0.tool.plugin) } })
+        // A companion's running calls are calls into its parent's code as well.
+        let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
+            [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
+        } })
         for plugin in plugins.reversed() {
             if busy.contains(ObjectIdentifier(plugin)) {
                 logger.warning("plugin \(plugin.id) still has calls running after \(grace) s; exiting without shutting it down")

@@ -84,12 +84,17 @@ public enum OneShot {
             lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
             lines.append("  file: \(plugin.path)")
             lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host speaks \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor))\(plugin.serial ? ", serial" : "")")
+            if let native = plugin.native { lines.append("  kind: \(native.kind)") }
+            if let companion = host.plugins.first(where: { $0.parent === plugin }) {
+                lines.append("  typed functions: as plugin \(companion.id), below")
+            }
             lines.append("  tools: \(tools.count)")
             for tool in tools {
                 var extras: [String] = []
                 if tool.outputSchema != nil { extras.append("output schema") }
                 if tool.annotations != nil { extras.append("annotations") }
                 lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
+                if let signature = plugin.native?.signature(ofTool: tool.name) { lines.append("      C: \(signature)") }
             }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }

@@ -32,12 +32,28 @@ public final class LoadedPlugin: @unchecked Sendable {
     let logger: Logger
     /// Set by the owner: receives `tools_changed` and plugin-wide log lines.
     weak var owner: PluginHost?
+    /// For the companion that offers a plugin's typed functions: that plugin, which must not
+    /// shut down while the companion has calls running, and whose TH_PLUGIN_SERIAL covers
+    /// the companion's calls too.
+    private(set) var parent: LoadedPlugin?
+    /// Native function tools (a manifest, or a plugin's typed functions) behind this plugin.
+    let native: NativeToolSet?
+    private let presetState: UnsafeMutableRawPointer?
     /// The last error logged during init: the reason shown when init fails.
     private let initError = Mutex<String?>(nil)
     private let initializing = Atomic<Bool>(false)
 
-    init(path: String, descriptor: UnsafePointer<th_plugin>, configuration: JSON, logger: Logger) {
+    /// - Parameters:
+    ///   - path: the file the plugin came from (a `.so`, or a manifest).
+    ///   - descriptor: the plugin's descriptor, from its library or built in memory.
+    ///   - native: for a descriptor built by the host over native functions: their set, whose
+    ///     state is preset (its `init` receives it in `*state`), and the plugin they belong to.
+    init(path: String, descriptor: UnsafePointer<th_plugin>, configuration: JSON, logger: Logger,
+         native: NativeToolSet? = nil, parent: LoadedPlugin? = nil) {
         let d = descriptor.pointee
+        self.native = native
+        self.parent = parent
+        self.presetState = native?.state
         self.path = path
         self.descriptor = descriptor
         self.id = d.id.map { String(cString: $0) } ?? ""
@@ -93,9 +109,12 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// Calls the plugin's `init`.
     /// - Returns: nil on success, else the reason it failed.
     func initialize() -> String? {
-        guard let initFunction = descriptor.pointee.`init` else { return nil }
+        guard let initFunction = descriptor.pointee.`init` else {
+            state = presetState
+            return nil
+        }
         initializing.store(true, ordering: .sequentiallyConsistent)
-        var state: UnsafeMutableRawPointer?
+        var state: UnsafeMutableRawPointer? = presetState
         let status = initFunction(host, &state)
         initializing.store(false, ordering: .sequentiallyConsistent)
         if status != ABIStatus.ok {
@@ -122,6 +141,9 @@ public final class LoadedPlugin: @unchecked Sendable {
         guard let invoke = descriptor.pointee.invoke else { return ABIStatus.unsupported }
         if serial {
             return serialLock.withLock { _ in invoke(state, call.handle, call.invocation) }
+        }
+        if let parent, parent.serial {
+            return parent.serialLock.withLock { _ in invoke(state, call.handle, call.invocation) }
         }
         return invoke(state, call.handle, call.invocation)
     }

@@ -13,8 +13,8 @@ import Darwin
 ///    `TOOLHOST_PLUGIN_PATH` (colon-separated folders or files, in order).
 /// 3. When neither is given: the folder of the `toolhost` executable (so a plain `swift build`
 ///    output works) and `<exe>/../lib/toolhost/plugins` (an installed layout).
-/// Inside a folder, `*.so` files load in byte order of their names. A file reached twice (same
-/// real path) loads once.
+/// Inside a folder, `*.so` files and `*.toolhost.json` manifests load in byte order of their
+/// names. A file reached twice (same real path) loads once.
 public enum PluginDiscovery {
     public struct Candidate: Sendable, Equatable {
         public let path: String
@@ -57,7 +57,7 @@ public enum PluginDiscovery {
                 problems.append(PluginProblem(path: folder.path, message: "cannot read the plugin folder: \(String(cString: strerror(errno)))"))
                 continue
             }
-            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where name.hasSuffix(".so") {
+            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where name.hasSuffix(".so") || name.hasSuffix(NativeManifest.suffix) {
                 add(folder.path + "/" + name, explicit: folder.explicit)
             }
         }

@@ -181,3 +181,22 @@ extension Dictionary where Key == String, Value == Any {
         return current
     }
 }
+
+/// True when `value` is a JSON object equal to `expected` (numbers compare by value).
+public func sameObject(_ value: Any?, _ expected: JSONDict) -> Bool {
+    guard let object = value as? JSONDict, object.count == expected.count else { return false }
+    return expected.allSatisfy { key, want in object[key].map { sameValue($0, want) } ?? false }
+}
+
+private func sameValue(_ a: Any, _ b: Any) -> Bool {
+    switch (a, b) {
+    case (let x as JSONDict, let y as JSONDict): return sameObject(x, y)
+    case (let x as [Any], let y as [Any]): return x.count == y.count && zip(x, y).allSatisfy { sameValue($0, $1) }
+    case (let x as String, let y as String): return x == y
+    case (is NSNull, is NSNull): return true
+    case (let x as Bool, let y as Bool) where !(a is Int) || !(b is Int): return x == y
+    default:
+        guard let x = (a as? NSNumber)?.doubleValue, let y = (b as? NSNumber)?.doubleValue else { return false }
+        return x == y
+    }
+}

@@ -1,0 +1,157 @@
+import ToolHostABI
+
+/// Reads a plugin's `th.native_functions.v1` table (include/toolhost.h) into function specs.
+enum NativeTable {
+    /// The companion plugin's id for plugin `id`.
+    static func companionID(of id: String) -> String { id + "-native" }
+
+    /// Reads and prepares every function of `table`.
+    /// - Returns: the set (nil when the table is unusable or holds no usable function) and the
+    ///   problems found; a broken entry is skipped and the others are kept.
+    static func load(_ table: UnsafeRawPointer, plugin: LoadedPlugin) -> (NativeToolSet?, [PluginProblem]) {
+        var problems: [PluginProblem] = []
+        func problem(_ message: String, tool: String? = nil) {
+            problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, tool: tool, message: "typed functions: \(message)"))
+        }
+        // struct_size is the first field of every version; read it before trusting the layout.
+        let size = table.loadUnaligned(as: UInt32.self)
+        guard Int(size) >= MemoryLayout<th_native_functions>.size else {
+            problem("th_native_functions.struct_size is \(size), smaller than the \(MemoryLayout<th_native_functions>.size) bytes of version 1")
+            return (nil, problems)
+        }
+        let header = table.assumingMemoryBound(to: th_native_functions.self).pointee
+        guard header.count <= 10_000 else {
+            problem("the table declares \(header.count) functions; at most 10000 are read")
+            return (nil, problems)
+        }
+        guard header.count == 0 || header.functions != nil else {
+            problem("th_native_functions.functions is NULL but count is \(header.count)")
+            return (nil, problems)
+        }
+        var functions: [NativeFunction] = []
+        for index in 0..<Int(header.count) {
+            let location = "functions[\(index)]"
+            switch spec(at: header.functions! + index, location: location) {
+            case .failure(let failure):
+                problem(failure.problem.description, tool: failure.tool)
+            case .success(let spec):
+                do {
+                    functions.append(try NativeFunction(spec))
+                } catch {
+                    problem(error.description, tool: spec.toolName)
+                }
+            }
+        }
+        guard !functions.isEmpty else {
+            if header.count > 0 { problem("no usable function in the table") }
+            return (nil, problems)
+        }
+        let set = NativeToolSet.make(
+            id: companionID(of: plugin.id), name: "\(plugin.name) (typed functions)", version: plugin.version,
+            summary: "C functions of plugin \(plugin.id) offered as tools by the host.",
+            origin: .plugin(id: plugin.id), functions: functions)
+        return (set, problems)
+    }
+
+    struct EntryFailure: Error {
+        let problem: NativeSpecProblem
+        let tool: String?
+    }
+
+    private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+        pointer.flatMap { HostCallbacks.string($0, ABIStatus.nulTerminated) }
+    }
+
+    /// A JSON text field of the table, parsed.
+    private static func json(_ pointer: UnsafePointer<CChar>?, field: String, tool: String?) throws(EntryFailure) -> JSON? {
+        guard let pointer else { return nil }
+        guard let value = HostCallbacks.json(pointer, ABIStatus.nulTerminated) else {
+            throw EntryFailure(problem: NativeSpecProblem(field: field, reason: "is not valid JSON"), tool: tool)
+        }
+        return value
+    }
+
+    private static func spec(at pointer: UnsafePointer<th_native_function>, location: String) -> Result<NativeFunctionSpec, EntryFailure> {
+        func fail(_ field: String, _ reason: String, tool: String? = nil) -> Result<NativeFunctionSpec, EntryFailure> {
+            .failure(EntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
+        }
+        let raw = UnsafeRawPointer(pointer)
+        let size = raw.loadUnaligned(as: UInt32.self)
+        guard Int(size) >= MemoryLayout<th_native_function>.size else {
+            return fail("\(location).struct_size", "is \(size), smaller than the \(MemoryLayout<th_native_function>.size) bytes of th_native_function version 1")
+        }
+        let f = pointer.pointee
+        guard let name = string(f.name) else { return fail("\(location).name", "is missing (or not UTF-8)") }
+        guard let address = f.function else { return fail("\(location).function", "is NULL", tool: name) }
+        guard let returnType = NativeType(abi: f.return_type) else {
+            return fail("\(location).return_type", "unsupported type \(f.return_type) (this host knows TH_TYPE_VOID … TH_TYPE_BYTES)", tool: name)
+        }
+        guard let errors = NativeErrorConvention(abi: f.errors) else {
+            return fail("\(location).errors", "unknown error convention \(f.errors)", tool: name)
+        }
+        guard f.param_count <= 64 else { return fail("\(location).param_count", "is \(f.param_count); at most 64 parameters are supported", tool: name) }
+        guard f.param_count == 0 || f.params != nil else { return fail("\(location).params", "is NULL but param_count is \(f.param_count)", tool: name) }
+        var parameters: [NativeParameter] = []
+        for i in 0..<Int(f.param_count) {
+            let at = "\(location).params[\(i)]"
+            let p = f.params! + i
+            let psize = UnsafeRawPointer(p).loadUnaligned(as: UInt32.self)
+            guard Int(psize) >= MemoryLayout<th_native_param>.size else {
+                return fail("\(at).struct_size", "is \(psize), smaller than the \(MemoryLayout<th_native_param>.size) bytes of th_native_param version 1", tool: name)
+            }
+            let param = p.pointee
+            guard let paramName = string(param.name) else { return fail("\(at).name", "is missing (or not UTF-8)", tool: name) }
+            guard let type = NativeType(abi: param.type) else {
+                return fail("\(at).type", "unsupported type \(param.type) (this host knows TH_TYPE_VOID … TH_TYPE_BYTES)", tool: name)
+            }
+            var lengthType = NativeType.size
+            if param.length_type != 0 {
+                guard let t = NativeType(abi: param.length_type) else {
+                    return fail("\(at).length_type", "unsupported type \(param.length_type)", tool: name)
+                }
+                lengthType = t
+            }
+            let known = UInt32(TH_PARAM_OUT) | UInt32(TH_PARAM_BASE64)
+            guard param.flags & ~known == 0 else { return fail("\(at).flags", "unknown flags 0x\(String(param.flags & ~known, radix: 16))", tool: name) }
+            do {
+                parameters.append(NativeParameter(
+                    name: paramName, type: type, cName: param.type == UInt32(TH_TYPE_SIZE) ? "size_t" : type.cName,
+                    description: string(param.description),
+                    isOut: param.flags & UInt32(TH_PARAM_OUT) != 0,
+                    base64: param.flags & UInt32(TH_PARAM_BASE64) != 0,
+                    lengthType: lengthType,
+                    minimum: try json(param.minimum, field: "\(at).minimum", tool: name),
+                    maximum: try json(param.maximum, field: "\(at).maximum", tool: name),
+                    enumValues: try json(param.enum_json, field: "\(at).enum_json", tool: name).map { value throws(EntryFailure) in
+                        guard case .array(let list) = value else {
+                            throw EntryFailure(problem: NativeSpecProblem(field: "\(at).enum_json", reason: "must be a JSON array"), tool: name)
+                        }
+                        return list
+                    },
+                    defaultValue: try json(param.default_json, field: "\(at).default_json", tool: name),
+                    location: at))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var annotations: JSONObject?
+        do {
+            if let value = try json(f.annotations_json, field: "\(location).annotations_json", tool: name) {
+                guard case .object(let object) = value else { return fail("\(location).annotations_json", "must be a JSON object", tool: name) }
+                annotations = object
+            }
+        } catch {
+            return .failure(error)
+        }
+        let known = UInt32(TH_NATIVE_SERIAL)
+        guard f.flags & ~known == 0 else { return fail("\(location).flags", "unknown flags 0x\(String(f.flags & ~known, radix: 16))", tool: name) }
+        return .success(NativeFunctionSpec(
+            toolName: name, symbol: name, title: string(f.title), description: string(f.description),
+            annotations: annotations, address: unsafeBitCast(address, to: UnsafeRawPointer.self),
+            parameters: parameters, returnType: returnType,
+            returnCName: f.return_type == UInt32(TH_TYPE_SIZE) ? "size_t" : returnType.cName,
+            errors: errors, serial: f.flags & UInt32(TH_NATIVE_SERIAL) != 0,
+            freeResult: f.free_result, freeResultName: f.free_result == nil ? nil : "free_result",
+            resultDescription: string(f.result_description), location: location))
+    }
+}
