@@ -11,18 +11,18 @@ let package = Package(
         .library(name: "ToolHostCore", targets: ["ToolHostCore"]),
         // Plugins: dynamic libraries loaded at run time through include/toolhost.h.
         .library(name: "CExample", type: .dynamic, targets: ["CExample"]),
-        .library(name: "VLLM", type: .dynamic, targets: ["VLLM"]),
         .library(name: "CTypedExample", type: .dynamic, targets: ["CTypedExample"]),
         .library(name: "SwiftExample", type: .dynamic, targets: ["SwiftExample"]),
+        .library(name: "VLLM", type: .dynamic, targets: ["VLLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Tests only: the official Swift SDK's client as an independent peer.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
@@ -63,6 +63,22 @@ let package = Package(
             publicHeadersPath: ".",
             cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
         ),
+        .target(
+            name: "CTypedExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/CTypedExample",
+            publicHeadersPath: ".",
+            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+        ),
+        // The Swift template: exports only th_* (exports.map), in debug and release builds.
+        .target(
+            name: "SwiftExample",
+            dependencies: ["ToolHostABI"],
+            path: "Plugins/Examples/SwiftExample",
+            exclude: ["exports.map"],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
+        ),
         // The vLLM plugin: the OpenAI-compatible client and the tools (VLLMCore, no C ABI), and the
         // C-ABI glue that makes them a plugin (VLLM). Only th_* symbols leave libVLLM.so.
         .target(
@@ -84,22 +100,6 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/VLLM/exports.map"])
             ]
-        ),
-        .target(
-            name: "CTypedExample",
-            dependencies: ["ToolHostABI"],
-            path: "Plugins/Examples/CTypedExample",
-            publicHeadersPath: ".",
-            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
-        ),
-        // The Swift template: exports only th_* (exports.map), in debug and release builds.
-        .target(
-            name: "SwiftExample",
-            dependencies: ["ToolHostABI"],
-            path: "Plugins/Examples/SwiftExample",
-            exclude: ["exports.map"],
-            swiftSettings: strict,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
         ),
 
         // Tests.
@@ -174,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VLLMEndToEndTests",
-            dependencies: ["TestSupport", "VLLMDouble"],
+            dependencies: ["TestSupport", "VLLMDouble", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

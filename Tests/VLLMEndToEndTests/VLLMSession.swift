@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import TestSupport
 import Testing
 import VLLMDouble
@@ -8,6 +9,9 @@ import VLLMDouble
 struct VLLMSession {
     let double: VLLMDouble?
     let client: MCPTestClient
+    /// The double's own event loop: NIO's shared singleton also serves the doubles of other
+    /// test suites in this process, whose load must not delay this one's.
+    let group: MultiThreadedEventLoopGroup?
 
     /// Starts a double with `configuration`, then toolhost with `VLLM_BASE_URL` set to it.
     /// - Parameters:
@@ -17,15 +21,16 @@ struct VLLMSession {
         _ configuration: Configuration = Configuration(), settings: [String: String] = [:],
         arguments: [String] = [], version: String = "2025-11-25"
     ) async throws -> VLLMSession {
-        let double = try await VLLMDouble.start(configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let double = try await VLLMDouble.start(configuration, eventLoopGroup: group)
         let url = double.baseURL
         let client = try await offPool { try launch(baseURL: url, settings: settings, arguments: arguments, version: version) }
-        return VLLMSession(double: double, client: client)
+        return VLLMSession(double: double, client: client, group: group)
     }
 
     /// toolhost against `baseURL`, without a double.
     static func start(baseURL: String, settings: [String: String] = [:], arguments: [String] = [], version: String = "2025-11-25") async throws -> VLLMSession {
-        VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version) })
+        VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version) }, group: nil)
     }
 
     private static func launch(baseURL: String, settings: [String: String], arguments: [String], version: String) throws -> MCPTestClient {
@@ -45,6 +50,7 @@ struct VLLMSession {
             _ = client.process.waitForExit(timeout: 10)
         }
         try? await double?.shutdown()
+        try? await group?.shutdownGracefully()
     }
 
     /// Runs blocking work with the client on a thread of its own, so that waiting for toolhost

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct CatalogTests {
     private func json(_ text: String) throws -> JSONValue {
-        try JSONCoding.decode(JSONValue.self, from: Array(text.utf8))
+        try JSONValue(parsing: Array(text.utf8))
     }
 
     @Test func namesAreThoseOfThePythonServer() {

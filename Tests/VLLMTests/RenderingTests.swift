@@ -24,7 +24,7 @@ import Testing
 
     @Test func structuredResultHasTheDocumentedKeys() throws {
         let outcome = GenerationRendering.outcome(generation(reasoning: "why"), chat: true)
-        let json = try JSONCoding.decode(JSONValue.self, from: Array(try #require(outcome.structured).utf8))
+        let json = try JSONValue(parsing: Array(try #require(outcome.structured).utf8))
         #expect(json["content"] == .string("Hello"))
         #expect(json["reasoning"] == .string("why"))
         #expect(json["model"] == .string("m"))
@@ -33,7 +33,7 @@ import Testing
         #expect(outcome.texts.last?.contains("reasoning:\nwhy") == true, "mirrored in text")
 
         let bare = GenerationRendering.outcome(generation(finish: nil, usage: nil), chat: false)
-        let bareJSON = try JSONCoding.decode(JSONValue.self, from: Array(try #require(bare.structured).utf8))
+        let bareJSON = try JSONValue(parsing: Array(try #require(bare.structured).utf8))
         #expect(bareJSON["finish_reason"] == .null, "present, as null")
         #expect(bareJSON["usage"] == nil)
         #expect(bareJSON["reasoning"] == nil)

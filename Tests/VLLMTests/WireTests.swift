@@ -21,13 +21,13 @@ import Testing
 
     @Test func chatRequestCarriesOnlyWhatWasSet() throws {
         var request = GenerationRequest(model: "m", input: .messages([["role": .string("user"), "content": .string("hi")]]), temperature: 0, maxTokens: 5)
-        var text = String(decoding: try JSONCoding.encode(request), as: UTF8.self)
+        var text = request.json.jsonText
         #expect(text == #"{"max_tokens":5,"messages":[{"content":"hi","role":"user"}],"model":"m","temperature":0}"#)
         request.stream = true
         request.sampling.seed = 7
         request.sampling.stop = ["\n"]
         request.sampling.chatTemplateKwargs = .object(["enable_thinking": .bool(false)])
-        text = String(decoding: try JSONCoding.encode(request), as: UTF8.self)
+        text = request.json.jsonText
         #expect(text.contains(#""stream":true"#))
         #expect(text.contains(#""stream_options":{"include_usage":true}"#))
         #expect(text.contains(#""seed":7"#))
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func modelCardsAreReadLeniently() throws {
-        let body = try JSONCoding.decode(JSONValue.self, from: Array(#"""
+        let body = try JSONValue(parsing: Array(#"""
             {"object":"list","data":[
               {"id":"base","object":"model","created":1700000000,"owned_by":"vllm","root":"/m/base","parent":null,"max_model_len":4096,"permission":[{}]},
               {"id":"lora","object":"model","created":1700000001,"owned_by":"vllm","root":"/a/lora","parent":"base","max_model_len":null},
@@ -57,7 +57,7 @@ import Testing
     @Test func nonStreamedResponsesReadReasoningInBothFields() throws {
         for field in ["reasoning", "reasoning_content"] {
             let body = #"{"id":"c","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"\#(field)":"thinking"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#
-            let response = try JSONCoding.decode(GenerationResponse.self, from: Array(body.utf8))
+            let response = try GenerationResponse(json: JSONValue(parsing: body))
             let generation = try #require(Generation(response: response, requestedModel: "x"))
             #expect(generation.content == "")
             #expect(generation.reasoning == "thinking")
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func noChoicesIsNoGeneration() throws {
-        let response = try JSONCoding.decode(GenerationResponse.self, from: Array(#"{"choices":[]}"#.utf8))
+        let response = try GenerationResponse(json: JSONValue(parsing: #"{"choices":[]}"#))
         #expect(Generation(response: response, requestedModel: "x") == nil)
     }
 
@@ -109,7 +109,7 @@ import Testing
 
 @Suite struct PrettyJSONTests {
     @Test func writesLikePythonsJSONDumpsWithIndentTwo() throws {
-        let value = try JSONCoding.decode(JSONValue.self, from: Array(#"{"b":[1,{"c":null}],"a":"x/y","e":[],"d":{}}"#.utf8))
+        let value = try JSONValue(parsing: Array(#"{"b":[1,{"c":null}],"a":"x/y","e":[],"d":{}}"#.utf8))
         #expect(value.pretty() == """
             {
               "a": "x/y",

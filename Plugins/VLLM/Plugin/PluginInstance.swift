@@ -8,13 +8,8 @@ final class PluginInstance: @unchecked Sendable {
     // The host promises `th_host` stays valid from init until shutdown returns.
     let host: UnsafePointer<th_host>
     let service: VLLMService
-    private let running = Mutex<[UInt: Entry]>([:])
-
-    private enum Entry {
-        /// The cancel hint came before the task was registered.
-        case cancelledEarly
-        case running(Task<Void, Never>)
-    }
+    /// The calls in flight, by the address of their `th_call`.
+    private let running = Mutex<[UInt: CallSlot]>([:])
 
     init(host: UnsafePointer<th_host>, configuration: VLLMConfiguration) {
         self.host = host
@@ -50,22 +45,23 @@ final class PluginInstance: @unchecked Sendable {
         let handle = CallHandle(host: host, call: call, wantsProgress: inv.flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0)
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
         let service = self.service
-        running.withLock { table in
-            let task = Task {
-                let outcome: ToolOutcome
-                if handle.hostSaysCancelled {
-                    outcome = .failure(.cancelled, "The call was cancelled.")
-                } else {
-                    outcome = await service.run(tool, arguments: arguments, context: handle)
-                }
-                self.finished(key)
-                handle.finish(outcome)
+        // The slot is registered before the task starts, so a cancel hint always finds it (or
+        // the call has completed: a hint for an unknown call is ignored, since a later call may
+        // reuse the address). The task may run to its end before `Task.immediate` returns.
+        let slot = CallSlot()
+        running.withLock { $0[key] = slot }
+        // Starts on this host thread; once it waits, it continues on the HTTP client's loop.
+        let task = Task.immediate(executorPreference: service.executor) {
+            let outcome: ToolOutcome
+            if handle.hostSaysCancelled {
+                outcome = .failure(.cancelled, "The call was cancelled.")
+            } else {
+                outcome = await service.run(tool, arguments: arguments, context: handle)
             }
-            if case .cancelledEarly? = table[key] {
-                task.cancel()
-            }
-            table[key] = .running(task)
+            self.finished(key)
+            handle.finish(outcome)
         }
+        slot.attach(task)
         return TH_PENDING
     }
 
@@ -73,19 +69,33 @@ final class PluginInstance: @unchecked Sendable {
     /// connection, which makes vLLM abort the generation.
     func cancel(_ call: OpaquePointer) {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
-        let task = running.withLock { table -> Task<Void, Never>? in
-            switch table[key] {
-            case .running(let task)?: return task
-            case .cancelledEarly?: return nil
-            case nil:
-                table[key] = .cancelledEarly
-                return nil
-            }
-        }
-        task?.cancel()
+        running.withLock { $0[key] }?.cancel()
     }
 
     private func finished(_ key: UInt) {
         _ = running.withLock { $0.removeValue(forKey: key) }
+    }
+}
+
+/// One call's task, and whether it was cancelled before the task was known.
+final class CallSlot: Sendable {
+    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func attach(_ task: Task<Void, Never>) {
+        let cancelled = state.withLock { s -> Bool in
+            s.task = task
+            return s.cancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    /// Cancelling the task cancels its HTTP request, which closes the connection, which makes
+    /// vLLM abort the generation.
+    func cancel() {
+        let task = state.withLock { s -> Task<Void, Never>? in
+            s.cancelled = true
+            return s.task
+        }
+        task?.cancel()
     }
 }

@@ -18,6 +18,12 @@ public final class ServerProcess: @unchecked Sendable {
     private var stderrClosed = false
     private var exitStatus: Int32?
     private static let spawnLock = NSLock()
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not declare.
+    private static let closeFrom3: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// The folder of the test binary, which is SwiftPM's build folder holding `toolhost` and
     /// the plugin libraries.
@@ -70,6 +76,11 @@ public final class ServerProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        // The child gets stdin, stdout and stderr and nothing else. Sockets that SwiftNIO opens in
+        // this process (in-process vLLM doubles, test clients) are not close-on-exec; a child
+        // that inherited one would keep that connection open after the test closed it, so the
+        // server would never see the disconnect.
+        _ = Self.closeFrom3?(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -45,10 +45,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
     /// Reads the configuration JSON given by the host.
     /// - Throws: ``ConfigurationError`` naming the setting whose value is unusable.
     package init(json bytes: some Collection<UInt8>) throws(ConfigurationError) {
-        let object: [String: JSONValue]
-        do {
-            object = try JSONCoding.decode([String: JSONValue].self, from: bytes)
-        } catch {
+        guard case .object(let object)? = try? JSONValue(parsing: bytes) else {
             throw ConfigurationError("the plugin configuration is not a JSON object")
         }
         try self.init(settings: object)
@@ -167,7 +164,7 @@ package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         let shown: String
         switch value {
         case .string(let s): shown = "\"\(s)\""
-        default: shown = JSONCoding.string(value)
+        default: shown = value.jsonText
         }
         return ConfigurationError("\(key) (VLLM_\(key.uppercased())) must be \(expected), not \(shown)")
     }

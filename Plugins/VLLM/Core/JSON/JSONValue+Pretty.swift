@@ -27,13 +27,15 @@ extension JSONValue {
             out += "{\n"
             let keys = members.keys.sorted()
             for (i, key) in keys.enumerated() {
-                out += pad + JSONCoding.string(key) + ": "
+                var keyBytes: [UInt8] = []
+                Self.writeString(key, into: &keyBytes)
+                out += pad + String(decoding: keyBytes, as: UTF8.self) + ": "
                 members[key]!.write(into: &out, indent: indent + 2)
                 out += i == keys.count - 1 ? "\n" : ",\n"
             }
             out += closePad + "}"
         default:
-            out += JSONCoding.string(self)
+            out += jsonText
         }
     }
 }

@@ -18,7 +18,7 @@ package enum GenerationRendering {
         if chat, let reasoning = generation.reasoning {
             details += "\nreasoning:\n\(reasoning)"
         }
-        return ToolOutcome(texts: [answer, details], structured: JSONCoding.string(Structured(generation, chat: chat)))
+        return ToolOutcome(texts: [answer, details], structured: structured(generation, chat: chat).jsonText)
     }
 
     /// Says why there is no answer text.
@@ -35,32 +35,16 @@ package enum GenerationRendering {
         return "(The model returned an empty answer, finish_reason: \(generation.finishReason ?? "null"). If this happens every time, the server's chat template may not suit the model.)"
     }
 
-    /// The structured result: content, reasoning (chat, when present), model, finish_reason,
-    /// usage (when reported).
-    struct Structured: Encodable {
-        let generation: Generation
-        let chat: Bool
-
-        init(_ generation: Generation, chat: Bool) {
-            self.generation = generation
-            self.chat = chat
-        }
-
-        private enum Key: String, CodingKey {
-            case content, reasoning, model, finish_reason, usage
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(generation.content, forKey: .content)
-            if chat { try c.encodeIfPresent(generation.reasoning, forKey: .reasoning) }
-            try c.encode(generation.model, forKey: .model)
-            if let reason = generation.finishReason {
-                try c.encode(reason, forKey: .finish_reason)
-            } else {
-                try c.encodeNil(forKey: .finish_reason)
-            }
-            try c.encodeIfPresent(generation.usage, forKey: .usage)
-        }
+    /// The structured result: content, reasoning (chat, when present), model, finish_reason
+    /// (null when the server gave none), usage (when reported).
+    static func structured(_ generation: Generation, chat: Bool) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "content": .string(generation.content),
+            "model": .string(generation.model),
+            "finish_reason": generation.finishReason.map(JSONValue.string) ?? .null,
+        ]
+        if chat, let reasoning = generation.reasoning { object["reasoning"] = .string(reasoning) }
+        if let usage = generation.usage { object["usage"] = usage.json }
+        return .object(object)
     }
 }

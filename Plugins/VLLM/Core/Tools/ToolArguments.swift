@@ -4,7 +4,7 @@ package struct ToolArguments: Sendable {
     package let values: [String: JSONValue]
 
     package init(json bytes: some Collection<UInt8>) throws(ToolFailure) {
-        guard let values = try? JSONCoding.decode([String: JSONValue].self, from: bytes) else {
+        guard case .object(let values)? = try? JSONValue(parsing: bytes) else {
             throw ToolFailure(.invalidArgument, "Error: the arguments are not a JSON object")
         }
         self.values = values

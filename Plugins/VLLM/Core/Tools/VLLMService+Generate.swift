@@ -35,7 +35,7 @@ extension VLLMService {
         let reporter = context.wantsProgress
             ? ProgressReporter(context: context, total: request.maxTokens, interval: configuration.progressInterval, heartbeat: configuration.heartbeatInterval)
             : nil
-        let ticker = reporter.map { reporter in Task { await reporter.run() } }
+        let ticker = reporter.map { reporter in Task(executorPreference: client.executor) { await reporter.run() } }
         defer { ticker?.cancel() }
 
         var (model, source) = try await resolveModel(requestedModel)

@@ -7,7 +7,7 @@ extension VLLMService {
         } catch {
             throw ToolFailure(error.failureKind, "Error listing models: \(error.message)")
         }
-        let structured = JSONCoding.string(["models": cards.map(Self.summary)])
+        let structured = JSONValue.object(["models": .array(cards.map { .object(Self.summary($0)) })]).jsonText
         guard !cards.isEmpty else {
             return ToolOutcome(texts: ["No models available on the vLLM server."], structured: structured)
         }

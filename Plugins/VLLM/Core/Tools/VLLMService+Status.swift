@@ -10,7 +10,7 @@ extension VLLMService {
         let report = StatusReport.build(
             baseURL: configuration.displayBaseURL,
             health: await healthReply, version: await versionReply, metrics: await metricsReply, models: await modelList)
-        var outcome = ToolOutcome(texts: [report.text], structured: JSONCoding.string(report))
+        var outcome = ToolOutcome(texts: [report.text], structured: report.json.jsonText)
         if report.status == "offline" {
             outcome.failure = ToolFailure(.unavailable, report.text)
             outcome.texts = []
@@ -28,7 +28,7 @@ extension VLLMService {
 }
 
 /// What `vllm_status` found, as text and as a structured result.
-package struct StatusReport: Encodable, Sendable {
+package struct StatusReport: Sendable {
     package var status: String
     package var baseURL: String
     package var server: String
@@ -41,21 +41,19 @@ package struct StatusReport: Encodable, Sendable {
     /// Routes this server does not have (not failures).
     package var notes: [String] = []
 
-    private enum CodingKeys: String, CodingKey {
-        case status, baseURL = "base_url", server, version, health, models, metrics, problems, notes
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
-        try c.encode(baseURL, forKey: .baseURL)
-        try c.encode(server, forKey: .server)
-        if let version { try c.encode(version, forKey: .version) } else { try c.encodeNil(forKey: .version) }
-        try c.encode(health, forKey: .health)
-        try c.encode(models, forKey: .models)
-        if let metrics { try c.encode(metrics, forKey: .metrics) } else { try c.encodeNil(forKey: .metrics) }
-        try c.encode(problems, forKey: .problems)
-        try c.encode(notes, forKey: .notes)
+    /// The structured result (see the tool's output schema).
+    package var json: JSONValue {
+        .object([
+            "status": .string(status),
+            "base_url": .string(baseURL),
+            "server": .string(server),
+            "version": version.map(JSONValue.string) ?? .null,
+            "health": .string(health),
+            "models": .array(models.map(JSONValue.string)),
+            "metrics": metrics?.json ?? .null,
+            "problems": .array(problems.map(JSONValue.string)),
+            "notes": .array(notes.map(JSONValue.string)),
+        ])
     }
 
     package static func build(
@@ -111,7 +109,7 @@ package struct StatusReport: Encodable, Sendable {
         }
 
         if case .success(let reply) = version, reply.status == 200,
-           let json = try? JSONCoding.decode(JSONValue.self, from: reply.body), let number = json["version"]?.stringValue {
+           let json = try? JSONValue(parsing: reply.body), let number = json["version"]?.stringValue {
             report.version = number
         }
 

@@ -54,7 +54,7 @@ package struct StreamAccumulator: Sendable {
         }
         let chunk: StreamChunk
         do {
-            chunk = try JSONCoding.decode(StreamChunk.self, from: data)
+            chunk = StreamChunk(json: try JSONValue(parsing: data))
         } catch {
             throw errors.invalidResponse("the streamed request", "an event that is not a JSON chunk: \(ErrorMapper.shorten(String(decoding: data, as: UTF8.self), limit: 200))")
         }

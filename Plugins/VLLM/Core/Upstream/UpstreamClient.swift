@@ -3,17 +3,29 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The one HTTP client of the plugin: a keep-alive connection pool to the server, on one event
-/// loop thread, shared by every call.
+/// loop thread, shared by every call. Calls' tasks run on that thread too (``executor``).
 package final class UpstreamClient: Sendable {
     package let configuration: VLLMConfiguration
     package let errors: ErrorMapper
     package let models: ModelCache
+    /// Where the plugin's tasks run: the client's event loop.
+    package let executor: EventLoopExecutor
     private let group: MultiThreadedEventLoopGroup
+    private let loop: any EventLoop
     private let http: HTTPClient
     private let headers: HTTPHeaders
+    /// URLs of the routes the plugin uses, parsed once.
+    private let urls: [String: URL]
     /// Error bodies and metrics are small; a generation may be long (64 MiB).
     static let maxBodyBytes = 64 << 20
+    static let routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/version", "/metrics"]
 
     package init(configuration: VLLMConfiguration) {
         self.configuration = configuration
@@ -21,6 +33,8 @@ package final class UpstreamClient: Sendable {
         models = ModelCache()
         // One thread is plenty for I/O that mostly waits; it keeps resident memory small.
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+        executor = EventLoopExecutor(loop: loop)
         var http = HTTPClient.Configuration()
         let timeout = configuration.timeout.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
         // `read` is AsyncHTTPClient's idle-read timeout: it restarts with every read, so it
@@ -42,10 +56,14 @@ package final class UpstreamClient: Sendable {
         headers.add(name: "user-agent", value: "toolhost-vllm/\(VLLMPluginInfo.version)")
         if let key = configuration.apiKey { headers.add(name: "authorization", value: "Bearer \(key)") }
         self.headers = headers
+        var urls: [String: URL] = [:]
+        for route in Self.routes { urls[route] = URL(string: configuration.baseURL + route) }
+        self.urls = urls
     }
 
     /// Stops the client; calls in flight fail. Blocks until the event loop has stopped.
     package func shutdown() {
+        executor.close()
         try? http.syncShutdown()
         try? group.syncShutdownGracefully()
     }
@@ -59,52 +77,70 @@ package final class UpstreamClient: Sendable {
 
     /// `GET path`, body collected.
     package func get(_ path: String, what: String) async throws(UpstreamError) -> Reply {
-        var request = HTTPClientRequest(url: configuration.baseURL + path)
-        request.method = .GET
-        request.headers = headers
-        let phase = ExchangePhase.query(what)
-        let response = try await execute(request, phase: phase)
-        let body = try await collect(response, phase: phase)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
+        let delegate = ExchangeDelegate(sink: nil, limit: Self.maxBodyBytes)
+        try await exchange(.GET, path, body: nil, accept: nil, delegate: delegate, phase: { _ in .query(what) })
+        return Reply(status: delegate.status, headers: delegate.headers, body: Self.bytes(delegate.body))
     }
 
-    /// `POST path` with a JSON body; the response's body is left to the caller, so it can be
-    /// streamed. An error status is turned into an ``UpstreamError`` here.
-    package func post(_ path: String, json: [UInt8], streaming: Bool, what: String) async throws(UpstreamError) -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: configuration.baseURL + path)
-        request.method = .POST
-        request.headers = headers
-        request.headers.add(name: "content-type", value: "application/json")
-        request.headers.add(name: "accept", value: streaming ? "text/event-stream" : "application/json")
-        request.body = .bytes(ByteBuffer(bytes: json))
-        let response = try await execute(request, phase: streaming ? .firstToken : .wholeGeneration)
-        guard response.status.code / 100 == 2 else {
-            let body = (try? await collect(response, phase: .query(what), limit: 1 << 20)) ?? []
-            throw errors.response(status: Int(response.status.code), body: body, request: what)
+    /// `POST path` with a JSON body. With a `sink`, a successful response is streamed into it;
+    /// without, the body is collected. An error status becomes an ``UpstreamError`` here.
+    /// - Returns: the collected body (empty when streamed).
+    func post(_ path: String, json: [UInt8], sink: StreamSink?, what: String) async throws(UpstreamError) -> ByteBuffer {
+        let delegate = ExchangeDelegate(sink: sink, limit: Self.maxBodyBytes)
+        try await exchange(.POST, path, body: json, accept: sink == nil ? "application/json" : "text/event-stream", delegate: delegate) { delegate in
+            guard let sink = delegate.sink else { return .wholeGeneration }
+            return sink.tokens == 0 ? .firstToken : .moreTokens(sink.tokens)
         }
-        return response
+        guard delegate.status / 100 == 2 else {
+            throw errors.response(status: delegate.status, body: Self.bytes(delegate.body), request: what)
+        }
+        return delegate.body
     }
 
-    private func execute(_ request: HTTPClientRequest, phase: ExchangePhase) async throws(UpstreamError) -> HTTPClientResponse {
+    /// Runs one request to its end with AsyncHTTPClient's delegate API: the response is
+    /// handled on the event loop as it arrives, and the calling task resumes once, at the end.
+    /// Cancelling the task cancels the request, which closes its connection.
+    private func exchange(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]?, accept: String?, delegate: ExchangeDelegate,
+        phase: (ExchangeDelegate) -> ExchangePhase
+    ) async throws(UpstreamError) {
         if Task.isCancelled { throw .cancelled }
+        var headers = self.headers
+        if let accept { headers.add(name: "accept", value: accept) }
+        if body != nil { headers.add(name: "content-type", value: "application/json") }
+        let request: HTTPClient.Request
         do {
-            return try await http.execute(request, deadline: .distantFuture)
+            let url = urls[path] ?? URL(string: configuration.baseURL + path)
+            guard let url else { throw HTTPClientError.invalidURL }
+            request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .bytes($0) })
         } catch {
-            throw errors.transport(error, phase: phase)
+            throw UpstreamError(.cannotConnect, message: "VLLM_BASE_URL \(configuration.displayBaseURL) is not a usable URL (\(error)).")
         }
+        let handle = RequestHandle()
+        let http = self.http, loop = self.loop
+        do {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let task = http.execute(request: request, delegate: delegate, eventLoop: .delegate(on: loop), deadline: nil)
+                    handle.started(task)
+                    task.futureResult.whenComplete { continuation.resume(with: $0) }
+                }
+            } onCancel: {
+                handle.cancel()
+            }
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            if let failure = delegate.sink?.failure { throw failure }
+            if delegate.overflow {
+                throw errors.invalidResponse("the request", "a body larger than \(Self.maxBodyBytes >> 20) MiB")
+            }
+            throw errors.transport(error, phase: phase(delegate))
+        }
+        if Task.isCancelled { throw .cancelled }
     }
 
-    /// The whole body of `response`.
-    package func collect(_ response: HTTPClientResponse, phase: ExchangePhase, limit: Int = maxBodyBytes) async throws(UpstreamError) -> [UInt8] {
-        do {
-            var buffer = try await response.body.collect(upTo: limit)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw errors.invalidResponse("the request", "a body larger than \(limit >> 20) MiB")
-        } catch {
-            throw errors.transport(error, phase: phase)
-        }
+    static func bytes(_ buffer: ByteBuffer) -> [UInt8] {
+        buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
     }
 }
 

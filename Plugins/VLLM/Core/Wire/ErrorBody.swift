@@ -13,7 +13,7 @@ package struct ErrorBody: Sendable, Equatable {
 
     /// Parses `bytes`; a body that is not JSON becomes its text (trimmed, shortened).
     package static func parse(_ bytes: some Collection<UInt8>) -> ErrorBody {
-        guard let json = try? JSONCoding.decode(JSONValue.self, from: bytes) else {
+        guard let json = try? JSONValue(parsing: bytes) else {
             let text = String(decoding: bytes.prefix(600), as: UTF8.self).trimmingSpaces()
             return ErrorBody(message: text.isEmpty ? nil : text, type: nil)
         }
@@ -34,7 +34,7 @@ package struct ErrorBody: Sendable, Equatable {
             return ErrorBody(message: message, type: json["type"]?.stringValue)
         }
         if let detail = json["detail"] {
-            return ErrorBody(message: detail.stringValue ?? JSONCoding.string(detail), type: nil)
+            return ErrorBody(message: detail.stringValue ?? detail.jsonText, type: nil)
         }
         return ErrorBody(message: nil, type: nil)
     }

@@ -2,7 +2,7 @@
 ///
 /// Only what the caller set is sent; vLLM fills the rest from the model's
 /// `generation_config.json`.
-package struct GenerationRequest: Encodable, Sendable {
+package struct GenerationRequest: Sendable {
     package enum Input: Sendable {
         /// Chat messages, passed through as the client gave them.
         case messages([[String: JSONValue]])
@@ -31,35 +31,33 @@ package struct GenerationRequest: Encodable, Sendable {
         }
     }
 
-    private enum Key: String, CodingKey {
-        case model, messages, prompt, temperature, max_tokens, stream, stream_options
-        case top_p, top_k, min_p, stop, seed, presence_penalty, frequency_penalty, repetition_penalty
-        case response_format, chat_template_kwargs
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(model, forKey: .model)
+    /// The request body.
+    package var json: JSONValue {
+        var body: [String: JSONValue] = [
+            "model": .string(model),
+            "temperature": .number(temperature),
+            "max_tokens": .integer(Int64(maxTokens)),
+        ]
         switch input {
-        case .messages(let messages): try c.encode(messages, forKey: .messages)
-        case .prompt(let prompt): try c.encode(prompt, forKey: .prompt)
+        case .messages(let messages): body["messages"] = .array(messages.map(JSONValue.object))
+        case .prompt(let prompt): body["prompt"] = .string(prompt)
         }
-        try c.encode(temperature, forKey: .temperature)
-        try c.encode(maxTokens, forKey: .max_tokens)
         if stream {
-            try c.encode(true, forKey: .stream)
-            try c.encode(["include_usage": true], forKey: .stream_options)
+            body["stream"] = .bool(true)
+            body["stream_options"] = .object(["include_usage": .bool(true)])
         }
-        try c.encodeIfPresent(sampling.topP, forKey: .top_p)
-        try c.encodeIfPresent(sampling.topK, forKey: .top_k)
-        try c.encodeIfPresent(sampling.minP, forKey: .min_p)
-        try c.encodeIfPresent(sampling.stop, forKey: .stop)
-        try c.encodeIfPresent(sampling.seed, forKey: .seed)
-        try c.encodeIfPresent(sampling.presencePenalty, forKey: .presence_penalty)
-        try c.encodeIfPresent(sampling.frequencyPenalty, forKey: .frequency_penalty)
-        try c.encodeIfPresent(sampling.repetitionPenalty, forKey: .repetition_penalty)
-        try c.encodeIfPresent(sampling.responseFormat, forKey: .response_format)
-        try c.encodeIfPresent(sampling.chatTemplateKwargs, forKey: .chat_template_kwargs)
+        func set(_ key: String, _ value: JSONValue?) { if let value { body[key] = value } }
+        set("top_p", sampling.topP.map(JSONValue.number))
+        set("top_k", sampling.topK.map { .integer(Int64($0)) })
+        set("min_p", sampling.minP.map(JSONValue.number))
+        set("stop", sampling.stop.map { .array($0.map(JSONValue.string)) })
+        set("seed", sampling.seed.map(JSONValue.integer))
+        set("presence_penalty", sampling.presencePenalty.map(JSONValue.number))
+        set("frequency_penalty", sampling.frequencyPenalty.map(JSONValue.number))
+        set("repetition_penalty", sampling.repetitionPenalty.map(JSONValue.number))
+        set("response_format", sampling.responseFormat)
+        set("chat_template_kwargs", sampling.chatTemplateKwargs)
+        return .object(body)
     }
 }
 

@@ -1,5 +1,5 @@
 /// Token counts as the server reports them.
-package struct Usage: Codable, Sendable, Equatable {
+package struct Usage: Sendable, Equatable {
     package var promptTokens: Int
     package var completionTokens: Int
     package var totalTokens: Int
@@ -10,76 +10,95 @@ package struct Usage: Codable, Sendable, Equatable {
         self.totalTokens = totalTokens
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+    /// Missing counts read as 0 (as the Python server shows them); nil when `json` is not an
+    /// object (servers send `null`).
+    package init?(json: JSONValue?) {
+        guard case .object? = json, let json else { return nil }
+        promptTokens = json["prompt_tokens"]?.intValue ?? 0
+        completionTokens = json["completion_tokens"]?.intValue ?? 0
+        totalTokens = json["total_tokens"]?.intValue ?? promptTokens + completionTokens
     }
 
-    /// Missing counts read as 0 (as the Python server shows them).
-    package init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        promptTokens = (try? c.decodeIfPresent(Int.self, forKey: .promptTokens)) ?? 0
-        completionTokens = (try? c.decodeIfPresent(Int.self, forKey: .completionTokens)) ?? 0
-        totalTokens = (try? c.decodeIfPresent(Int.self, forKey: .totalTokens)) ?? promptTokens + completionTokens
+    package var json: JSONValue {
+        .object([
+            "prompt_tokens": .integer(Int64(promptTokens)),
+            "completion_tokens": .integer(Int64(completionTokens)),
+            "total_tokens": .integer(Int64(totalTokens)),
+        ])
     }
 }
 
-/// A non-streamed `chat.completion` or `text_completion`. Everything is optional: servers leave
-/// out or null many fields, and the plugin reads only these.
-package struct GenerationResponse: Decodable, Sendable {
+/// A non-streamed `chat.completion` or `text_completion`. Servers leave out or null many
+/// fields; the plugin reads only these, and a field of an unexpected type reads as absent.
+package struct GenerationResponse: Sendable {
     package var model: String?
     package var choices: [Choice]?
     package var usage: Usage?
 
-    package struct Choice: Decodable, Sendable {
+    package struct Choice: Sendable {
         /// Chat.
         package var message: Message?
         /// Completions.
         package var text: String?
         package var finishReason: String?
-
-        private enum CodingKeys: String, CodingKey {
-            case message, text, finishReason = "finish_reason"
-        }
     }
 
-    package struct Message: Decodable, Sendable {
+    package struct Message: Sendable {
         package var content: String?
         package var reasoning: String?
         package var reasoningContent: String?
-        package var toolCalls: [JSONValue]?
+    }
 
-        private enum CodingKeys: String, CodingKey {
-            case content, reasoning, reasoningContent = "reasoning_content", toolCalls = "tool_calls"
+    /// - Throws: when `json` is not an object.
+    package init(json: JSONValue) throws(JSONReadError) {
+        guard case .object = json else { throw JSONReadError(offset: 0, reason: "not an object") }
+        model = json["model"]?.stringValue
+        usage = Usage(json: json["usage"])
+        if case .array(let list)? = json["choices"] {
+            choices = list.map { choice in
+                var message: Message?
+                if case .object? = choice["message"], let m = choice["message"] {
+                    message = Message(content: m["content"]?.stringValue, reasoning: m["reasoning"]?.stringValue, reasoningContent: m["reasoning_content"]?.stringValue)
+                }
+                return Choice(message: message, text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
+            }
         }
     }
 }
 
 /// One event of a stream: a choice delta, the usage-only last chunk, or an error.
-package struct StreamChunk: Decodable, Sendable {
+package struct StreamChunk: Sendable {
     package var model: String?
     package var choices: [Choice]?
     package var usage: Usage?
     /// vLLM reports failures after the stream began this way (the status stays 200).
     package var error: JSONValue?
 
-    package struct Choice: Decodable, Sendable {
+    package struct Choice: Sendable {
         package var delta: Delta?
         /// Completions stream text here.
         package var text: String?
         package var finishReason: String?
-
-        private enum CodingKeys: String, CodingKey {
-            case delta, text, finishReason = "finish_reason"
-        }
     }
 
-    package struct Delta: Decodable, Sendable {
+    package struct Delta: Sendable {
         package var content: String?
         package var reasoning: String?
         package var reasoningContent: String?
+    }
 
-        private enum CodingKeys: String, CodingKey {
-            case content, reasoning, reasoningContent = "reasoning_content"
+    package init(json: JSONValue) {
+        model = json["model"]?.stringValue
+        usage = Usage(json: json["usage"])
+        error = json["error"]
+        if case .array(let list)? = json["choices"] {
+            choices = list.map { choice in
+                var delta: Delta?
+                if case .object? = choice["delta"], let d = choice["delta"] {
+                    delta = Delta(content: d["content"]?.stringValue, reasoning: d["reasoning"]?.stringValue, reasoningContent: d["reasoning_content"]?.stringValue)
+                }
+                return Choice(delta: delta, text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 /// The few numbers from `/metrics` worth a status report, under vLLM's current and older names
 /// and llama.cpp's. Values are summed over label sets (several models or engines), except the
 /// cache usage, which is the fullest cache.
-package struct ServerMetrics: Codable, Sendable, Equatable {
+package struct ServerMetrics: Sendable, Equatable {
     /// Which naming the server used: `vllm` or `llamacpp`.
     package var family: String
     package var requestsRunning: Double?
@@ -14,12 +14,19 @@ package struct ServerMetrics: Codable, Sendable, Equatable {
     /// Finished requests by reason (`stop`, `length`, `abort` …); vLLM only.
     package var requestsFinished: [String: Double]?
 
-    private enum CodingKeys: String, CodingKey {
-        case family
-        case requestsRunning = "requests_running", requestsWaiting = "requests_waiting"
-        case kvCacheUsage = "kv_cache_usage", promptTokensTotal = "prompt_tokens_total"
-        case generationTokensTotal = "generation_tokens_total", preemptionsTotal = "preemptions_total"
-        case requestsFinished = "requests_finished"
+    /// As the status tool's structured result shows it; absent numbers are null.
+    package var json: JSONValue {
+        func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+        return .object([
+            "family": .string(family),
+            "requests_running": number(requestsRunning),
+            "requests_waiting": number(requestsWaiting),
+            "kv_cache_usage": number(kvCacheUsage),
+            "prompt_tokens_total": number(promptTokensTotal),
+            "generation_tokens_total": number(generationTokensTotal),
+            "preemptions_total": number(preemptionsTotal),
+            "requests_finished": requestsFinished.map { .object($0.mapValues(JSONValue.number)) } ?? .null,
+        ])
     }
 
     /// The key metrics in `samples`, or nil when none of the known names is there.
