@@ -21,7 +21,8 @@ def main() -> None:
     p.add_argument("--vllm-mcp", required=True, help="venv with vllm-mcp-server 0.1.4")
     p.add_argument("--fastmcp", required=True, help="venv with mcp 2.3.0")
     p.add_argument("--root", required=True)
-    p.add_argument("--typed", help="JSON: extra typed-function calls for toolhost-c")
+    p.add_argument("--typed-plugin", required=True, help="libtyped_example.so built with cc")
+    p.add_argument("--manifest", required=True, help="the libm manifest (Plugins/Examples/Manifests)")
     a = p.parse_args()
 
     b = a.bin
@@ -37,14 +38,26 @@ def main() -> None:
         "echoArguments": {"text": "hello"},
         "sizes": {"binary": f"{b}/toolhost", "plugin": a.example},
     }
-    if a.typed:
-        toolhost_c["extraCalls"] = json.loads(a.typed)
+    # Typed native functions (issue 6): C functions called through libffi, their schema derived
+    # from the C types. A target of its own, so toolhost-c's start and memory stay those of the
+    # example plugin alone.
+    toolhost_typed = {
+        "name": "toolhost-typed",
+        "label": "toolhost + typed C functions (libffi)",
+        "command": [f"{b}/toolhost", "--plugin", a.typed_plugin, "--plugin", a.manifest],
+        "scenarios": ["calls"],
+        "echoTool": "typed_gcd",
+        "echoArguments": {"a": 1071, "b": 462},
+        "extraCalls": [{"label": "math_pow", "tool": "math_pow", "arguments": {"x": 2, "y": 0.5}}],
+        "sizes": {"binary": f"{b}/toolhost", "plugin": a.typed_plugin},
+    }
 
     plan = {
         "upstream": {"command": [f"{b}/vllm-double", "--model", "test-model"], "model": "test-model"},
         "responder": ["cat"],
         "targets": [
             toolhost_c,
+            toolhost_typed,
             {
                 "name": "toolhost-vllm",
                 "label": "toolhost + vLLM plugin",

@@ -21,6 +21,7 @@ BEGIN = "<!-- results:begin -->"
 END = "<!-- results:end -->"
 
 REFERENCE = {"python-vllm": "toolhost-vllm", "fastmcp-echo": "toolhost-c", "swift-sdk-echo": "toolhost-c"}
+# toolhost-typed has no counterpart elsewhere: no SDK calls C functions through libffi.
 
 
 def get(d, *path):
@@ -61,13 +62,14 @@ def rows(data):
         items = list(c.items())
         if len(items) <= index:
             return None
-        return items[index][1].get("callsPerSecond")
+        rate = items[index][1].get("callsPerSecond")
+        return None if rate is None else (rate, items[index][0])
 
     out = [
         ("1. spawn → `initialize` answer, median", lambda t: get(t, "spawn", "initialize", "ms", "p50"), fmt_ms, "low"),
         ("1. spawn → `server/discover` answer, median", lambda t: get(t, "spawn", "server/discover", "ms", "p50"), fmt_ms, "low"),
-        ("2. trivial calls pipelined (JSON-ABI C `echo` / SDK echo)", lambda t: calls(t, 0), fmt_rate, "high"),
-        ("2. typed native function calls pipelined", lambda t: calls(t, 1), fmt_rate, "high"),
+        ("2. trivial tool calls pipelined, calls/s (tool)", lambda t: calls(t, 0), lambda v: fmt_rate(v[0]) + f" (`{v[1]}`)", "high"),
+        ("2. … a second tool", lambda t: calls(t, 1), lambda v: fmt_rate(v[0]) + f" (`{v[1]}`)", "high"),
         ("3. `vllm_chat` direct to upstream, p50", lambda t: get(t, "overhead", "directMicros", "p50"), fmt_us, None),
         ("3. `vllm_chat` through the server, p50", lambda t: get(t, "overhead", "throughMicros", "p50"), fmt_us, None),
         ("3. overhead over direct, p50", lambda t: get(t, "overhead", "overheadP50Micros"), fmt_us, "low"),
@@ -80,6 +82,7 @@ def rows(data):
         ("6. RSS after pipelined calls", lambda t: t.get("rssAfterCallsKiB"), fmt_mb, "low"),
         ("6. RSS after sequential `vllm_chat`", lambda t: t.get("rssAfterOverheadKiB"), fmt_mb, "low"),
         ("6. RSS after 256 concurrent `vllm_chat`", lambda t: t.get("rssAfterConcurrencyKiB"), fmt_mb, "low"),
+        ("6. RSS after streaming calls", lambda t: t.get("rssAfterStreamingKiB"), fmt_mb, "low"),
         ("6. peak RSS (VmHWM) by then", lambda t: t.get("hwmAfterConcurrencyKiB") or t.get("hwmAfterCallsKiB"), fmt_mb, "low"),
     ]
     labels = []
@@ -101,6 +104,9 @@ def cell(data, target, getter, formatter, better):
     ref = next((t for t in data["targets"] if t["name"] == ref_name), None)
     if better and ref is not None:
         r = getter(ref)
+        if isinstance(v, tuple):
+            v = v[0]
+            r = r[0] if r else None
         if r:
             ratio = v / r if better == "low" else r / v
             text += f" ({ratio:.1f}×)" if ratio < 100 else f" ({ratio:,.0f}×)"
@@ -124,8 +130,9 @@ def goals(data):
     add("spawn → first `server/discover` answer ≤ 5 ms (C plugin)", get(c, "spawn", "server/discover", "ms", "p50"), 5, fmt_ms)
     add("spawn → first `initialize` answer ≤ 5 ms (vLLM plugin)", get(v, "spawn", "initialize", "ms", "p50"), 5, fmt_ms)
     add("trivial calls ≥ 50,000/s pipelined (C `echo`)", first(c, "callsPerSecond"), 50000, fmt_rate, "ge")
-    typed = list((c.get("calls") or {}).values())
-    add("typed native function calls ≥ 50,000/s", typed[1]["callsPerSecond"] if len(typed) > 1 else None, 50000, fmt_rate, "ge")
+    typed = ts.get("toolhost-typed", {})
+    for tool, entry in (typed.get("calls") or {}).items():
+        add(f"typed native function calls ≥ 50,000/s (`{tool}` through libffi)", entry.get("callsPerSecond"), 50000, fmt_rate, "ge")
     add("`vllm_chat` overhead ≤ 200 µs p50", get(v, "overhead", "overheadP50Micros"), 200, fmt_us)
     wall = get(v, "concurrency", "wallMillis")
     lat = get(v, "concurrency", "latencyMillis") or 100
@@ -168,9 +175,6 @@ def markdown(data, chart_name):
                 answers.append(f"{t['label']} answers `{method}` with {a}")
     if answers:
         lines.append("The first answer is an error where a server does not know the method: " + "; ".join(answers) + ".")
-    typed_missing = not any(len(t.get("calls") or {}) > 1 for t in targets)
-    if typed_missing:
-        lines.append("Typed native function row: pending (issue 6, branch `ffi`, not merged when this ran).")
     lines.append("")
     checks = data.get("checks", {})
     lines.append("**Checks that the measuring side is not the bottleneck:**")
@@ -213,11 +217,12 @@ def chart(data, path):
     short = {
         "toolhost-c": "toolhost\n+ C plugin",
         "toolhost-vllm": "toolhost\n+ vLLM plugin",
+        "toolhost-typed": "toolhost typed\nC function (libffi)",
         "python-vllm": "Python\nvllm-mcp-server",
         "fastmcp-echo": "FastMCP echo\n(mcp 2.3.0)",
         "swift-sdk-echo": "swift-sdk\necho",
     }
-    colors = {"toolhost-c": "#1b7837", "toolhost-vllm": "#5aae61", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
+    colors = {"toolhost-typed": "#a6dba0", "toolhost-c": "#1b7837", "toolhost-vllm": "#5aae61", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
     panels = [
         ("1. spawn → first answer (initialize), ms\nlower is better, log scale", lambda t: get(t, "spawn", "initialize", "ms", "p50"), True),
         ("2. trivial calls pipelined, calls/s\nhigher is better, log scale", lambda t: next(iter((t.get("calls") or {}).values()), {}).get("callsPerSecond"), True),

@@ -149,7 +149,7 @@ final class Bench {
         let session = try Session(target, environment: target.environment(upstream: upstream?.url ?? "http://127.0.0.1:9"), log: logPath(target.name))
         defer { session.close() }
         var entries: [(String, JSON)] = []
-        for (label, tool, arguments) in [("echo", target.echoTool, target.echoArguments)] + target.extraCalls {
+        for (label, tool, arguments) in [(target.echoTool, target.echoTool, target.echoArguments)] + target.extraCalls {
             // A short warm-up run sizes the measured runs to about `callSeconds` each.
             let warm = try pipelined(session, tool: tool, arguments: arguments, count: settings.minCalls / 2)
             let count = min(settings.maxCalls, max(settings.minCalls, Int(warm.rate * settings.callSeconds)))
@@ -421,6 +421,7 @@ final class Bench {
         if let f = Summary(firstProgress) { entry.append(("requestToFirstProgressMillis", f.json)) }
         if let d = Summary(directFirstToken) { entry.append(("directRequestToFirstTokenMillis", d.json)) }
         record(target, "streaming", .object(entry))
+        if let m = session.memory() { record(target, "rssAfterStreamingKiB", .int(m.rss)) }
     }
 
     // MARK: Sizes

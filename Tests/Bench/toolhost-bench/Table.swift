@@ -30,13 +30,11 @@ enum Table {
                 return ms(p50) + (answer == "result" ? "" : " (\(answer))")
             }
         }
-        row("2. trivial calls/s pipelined (echo)") { t in
-            guard case .object(let calls)? = t["calls"], let echo = calls.first?.1, let rate = number(echo["callsPerSecond"]) else { return nil }
-            return String(format: "%.0f", rate)
-        }
-        row("2. typed native calls/s pipelined") { t in
-            guard case .object(let calls)? = t["calls"], calls.count > 1, let rate = number(calls[1].1["callsPerSecond"]) else { return nil }
-            return String(format: "%.0f", rate) + " (\(calls[1].0))"
+        for index in 0..<2 {
+            row(index == 0 ? "2. trivial calls/s pipelined (tool)" : "2. … second tool") { t in
+                guard case .object(let calls)? = t["calls"], calls.count > index, let rate = number(calls[index].1["callsPerSecond"]) else { return nil }
+                return String(format: "%.0f", rate) + " (\(calls[index].0))"
+            }
         }
         row("3. vllm_chat direct, p50") { t in number(t["overhead"]?["directMicros"]?["p50"]).map(us) }
         row("3. vllm_chat through server, p50") { t in number(t["overhead"]?["throughMicros"]?["p50"]).map(us) }
