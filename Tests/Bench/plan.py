@@ -33,8 +33,11 @@ def main() -> None:
         "name": "toolhost-c",
         "label": "toolhost + C example plugin (built with cc)",
         "command": [f"{b}/toolhost", "--plugin", a.example],
-        "scenarios": ["spawn", "calls"],
+        "scenarios": ["spawn", "calls", "concurrency"],
         "echoTool": "echo",
+        # The host's own share of scenario 4: an async C tool (a thread per call) that completes
+        # after the latency, no upstream involved.
+        "concurrencyTool": {"tool": "slow_echo", "arguments": {"text": "hi", "steps": 1, "delay_ms": "{latency}"}},
         "echoArguments": {"text": "hello"},
         "sizes": {"binary": f"{b}/toolhost", "plugin": a.example},
     }

@@ -74,16 +74,17 @@ def rows(data):
         ("3. `vllm_chat` through the server, p50", lambda t: get(t, "overhead", "throughMicros", "p50"), fmt_us, None),
         ("3. overhead over direct, p50", lambda t: get(t, "overhead", "overheadP50Micros"), fmt_us, "low"),
         ("3. overhead over direct, p99", lambda t: get(t, "overhead", "overheadP99Micros"), fmt_us, "low"),
-        ("4. 256 concurrent `vllm_chat`, upstream 100 ms: wall", lambda t: get(t, "concurrency", "wallMillis"), fmt_ms, "low"),
-        ("4. … first round (cold connections)", lambda t: get(t, "concurrency", "coldWallMillis"), fmt_ms, "low"),
+        ("4. 256 concurrent calls of 100 ms (`vllm_chat` against the double; `slow_echo` for the C plugin): wall, median of 5 rounds", lambda t: get(t, "concurrency", "wallMillis"), fmt_ms, "low"),
+        ("4. … first round (cold: connections to the upstream being opened)", lambda t: get(t, "concurrency", "coldWallMillis"), fmt_ms, "low"),
         ("5. upstream's first token → first progress, p50", lambda t: get(t, "streaming", "firstTokenToProgressMicros", "p50"), fmt_us, "low"),
         ("5. … p99", lambda t: get(t, "streaming", "firstTokenToProgressMicros", "p99"), fmt_us, "low"),
         ("6. RSS after spawn + `tools/list`", lambda t: t.get("rssAfterSpawnKiB"), fmt_mb, "low"),
         ("6. RSS after pipelined calls", lambda t: t.get("rssAfterCallsKiB"), fmt_mb, "low"),
         ("6. RSS after sequential `vllm_chat`", lambda t: t.get("rssAfterOverheadKiB"), fmt_mb, "low"),
-        ("6. RSS after 256 concurrent `vllm_chat`", lambda t: t.get("rssAfterConcurrencyKiB"), fmt_mb, "low"),
+        ("6. RSS after 256 concurrent calls", lambda t: t.get("rssAfterConcurrencyKiB"), fmt_mb, "low"),
         ("6. RSS after streaming calls", lambda t: t.get("rssAfterStreamingKiB"), fmt_mb, "low"),
         ("6. peak RSS (VmHWM) by then", lambda t: t.get("hwmAfterConcurrencyKiB") or t.get("hwmAfterCallsKiB"), fmt_mb, "low"),
+
     ]
     labels = []
     for t in data["targets"]:
@@ -139,6 +140,8 @@ def goals(data):
     add("256 concurrent: wall ≤ 1.2 × upstream latency", None if wall is None else wall / lat, 1.2, lambda x: f"{x:.2f}× ({wall:.1f} ms)")
     add("RSS ≤ 12 MB, C plugin only (after spawn)", c.get("rssAfterSpawnKiB"), 12 * 1024, fmt_mb)
     add("RSS ≤ 12 MB, C plugin only (after pipelined calls)", c.get("rssAfterCallsKiB"), 12 * 1024, fmt_mb)
+    add("RSS ≤ 12 MB, C plugin only (after 256 concurrent `slow_echo`)", c.get("rssAfterConcurrencyKiB"), 12 * 1024, fmt_mb)
+    add("256 concurrent, host alone (C `slow_echo`, 100 ms): wall ≤ 1.2 × latency", None if get(c, "concurrency", "ratio") is None else get(c, "concurrency", "ratio"), 1.2, lambda x: f"{x:.2f}×")
     add("RSS ≤ 20 MB, vLLM plugin, after 256 concurrent", v.get("rssAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
     add("peak RSS ≤ 20 MB, vLLM plugin, during 256 concurrent", v.get("hwmAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
     return g
@@ -212,6 +215,7 @@ def chart(data, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     targets = data["targets"]
     short = {
@@ -227,9 +231,9 @@ def chart(data, path):
         ("1. spawn → first answer (initialize), ms\nlower is better, log scale", lambda t: get(t, "spawn", "initialize", "ms", "p50"), True),
         ("2. trivial calls pipelined, calls/s\nhigher is better, log scale", lambda t: next(iter((t.get("calls") or {}).values()), {}).get("callsPerSecond"), True),
         ("3. vllm_chat overhead over a direct request, p50 µs\nlower is better, log scale", lambda t: get(t, "overhead", "overheadP50Micros"), True),
-        ("4. 256 concurrent vllm_chat, wall ms\n(upstream latency 100 ms)", lambda t: get(t, "concurrency", "wallMillis"), False),
-        ("6. resident memory after the scenarios, MB\nlower is better", lambda t: (t.get("rssAfterConcurrencyKiB") or t.get("rssAfterCallsKiB") or t.get("rssAfterOverheadKiB") or t.get("rssAfterSpawnKiB") or 0) / 1024 or None, False),
-        ("5. upstream first token → client's first progress, µs p50\n(toolhost only)", lambda t: get(t, "streaming", "firstTokenToProgressMicros", "p50"), False),
+        ("4. 256 concurrent calls of 100 ms, wall ms\n(vllm_chat; C plugin: slow_echo, no upstream)", lambda t: get(t, "concurrency", "wallMillis"), False),
+        ("6. resident memory after the server's last scenario, MB\nlower is better", lambda t: (t.get("rssAfterConcurrencyKiB") or t.get("rssAfterCallsKiB") or t.get("rssAfterOverheadKiB") or t.get("rssAfterSpawnKiB") or 0) / 1024 or None, False),
+        ("5. upstream's first token → client's first progress,\nµs p50 (toolhost only; Python server has no progress)", lambda t: get(t, "streaming", "firstTokenToProgressMicros", "p50"), False),
     ]
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
     for ax, (title, getter, log) in zip(axes.flat, panels):
@@ -251,6 +255,16 @@ def chart(data, path):
         ax.invert_yaxis()
         if log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        if title.startswith("4."):
+            lat = next((get(t, "concurrency", "latencyMillis") for t in targets if get(t, "concurrency")), None)
+            direct = get(data, "checks", "upstreamDirectConcurrency", "wallMillis")
+            if lat:
+                ax.axvline(lat, color="#444", linestyle="--", linewidth=1)
+                ax.text(lat, len(values) - 0.5, " upstream latency", fontsize=7, color="#444", va="bottom")
+            if direct:
+                ax.axvline(direct, color="#2166ac", linestyle=":", linewidth=1)
+                ax.text(direct, -0.45, f" upstream alone {direct:.0f}", fontsize=7, color="#2166ac", va="top")
         for i, v in enumerate(values):
             label = f"{v:,.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
             ax.text(v, i, " " + label, va="center", fontsize=8)

@@ -324,13 +324,24 @@ final class Bench {
     }
 
     func concurrencyScenario(_ target: Target) throws {
-        guard let upstream else { throw BenchError("no upstream") }
-        let session = try Session(target, environment: target.environment(upstream: upstream.url), log: logPath(target.name))
+        let tool: String, arguments: String
+        let session: Session
+        if let own = target.concurrencyTool {
+            // No upstream: the tool waits the latency itself.
+            tool = own.tool
+            arguments = own.arguments.replacingOccurrences(of: "\"{latency}\"", with: String(settings.latencyMillis))
+            session = try Session(target, log: logPath(target.name))
+            for _ in 0..<3 { _ = try session.call(tool: tool, arguments: arguments) }
+        } else {
+            guard let upstream else { throw BenchError("no upstream") }
+            tool = target.chatTool
+            arguments = chatArguments(prompt: "[[double: latency=\(settings.latencyMillis)ms]] \(settings.chatPrompt)")
+            session = try Session(target, environment: target.environment(upstream: upstream.url), log: logPath(target.name))
+            // A few sequential calls first: the model list, the first connection.
+            for _ in 0..<3 { _ = try session.call(tool: tool, arguments: chatArguments(prompt: settings.chatPrompt)) }
+        }
         defer { session.close() }
-        // A few sequential calls first: the model list, the first connection.
-        for _ in 0..<3 { _ = try session.call(tool: target.chatTool, arguments: chatArguments(prompt: settings.chatPrompt)) }
         let n = settings.concurrency
-        let arguments = chatArguments(prompt: "[[double: latency=\(settings.latencyMillis)ms]] \(settings.chatPrompt)")
         var walls: [Double] = []
         var p99s: [Double] = []
         var failures = 0
@@ -338,7 +349,7 @@ final class Bench {
             var bytes: [UInt8] = []
             var started: [Int: UInt64] = [:]
             let ids = (0..<n).map { _ in session.takeID() }
-            for id in ids { bytes.append(contentsOf: (Requests.call(id: id, tool: target.chatTool, arguments: arguments) + "\n").utf8) }
+            for id in ids { bytes.append(contentsOf: (Requests.call(id: id, tool: tool, arguments: arguments) + "\n").utf8) }
             let start = monotonicNanos()
             session.child.write(bytes)
             for id in ids { started[id] = start }
@@ -361,7 +372,7 @@ final class Bench {
         let warm = Array(walls.dropFirst())
         let median = warm.sorted()[warm.count / 2]
         var entry: [(String, JSON)] = [
-            ("inFlight", .int(n)), ("latencyMillis", .int(settings.latencyMillis)), ("failures", .int(failures)),
+            ("tool", .string(tool)), ("inFlight", .int(n)), ("latencyMillis", .int(settings.latencyMillis)), ("failures", .int(failures)),
             ("coldWallMillis", .number(walls[0])), ("wallMillis", .number(median)),
             ("rounds", .array(warm.map { .number($0) })),
             ("ratio", .number(median / Double(settings.latencyMillis))),

@@ -17,6 +17,10 @@ struct Target {
     var extraCalls: [(label: String, tool: String, arguments: String)] = []
     /// The chat tool for scenarios 3–5.
     var chatTool: String = "vllm_chat"
+    /// For scenario 4 without the upstream: a tool that completes after the latency by itself
+    /// (e.g. the example plugin's `slow_echo`), to show the host's own share. `{latency}` in the
+    /// arguments becomes the latency in milliseconds.
+    var concurrencyTool: (tool: String, arguments: String)?
     /// How long a start may take before the bench gives up on it.
     var startTimeoutMillis: Int = 15_000
     /// Files or folders whose size is reported (label, path).
@@ -136,6 +140,9 @@ struct Plan {
                 target.extraCalls.append((extra["label"]?.string ?? tool, tool, args.string ?? args.serialized()))
             }
             if let tool = t["chatTool"]?.string { target.chatTool = tool }
+            if let c = t["concurrencyTool"], let tool = c["tool"]?.string, let args = c["arguments"] {
+                target.concurrencyTool = (tool, args.string ?? args.serialized())
+            }
             if let timeout = t["startTimeoutMillis"]?.int { target.startTimeoutMillis = timeout }
             target.sizes = (t["sizes"]?.members ?? []).compactMap { key, value in value.string.map { (key, $0) } }
             target.note = t["note"]?.string

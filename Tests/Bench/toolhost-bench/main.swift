@@ -119,7 +119,7 @@ if let responder = plan.responder, targets.contains(where: { $0.scenarios.contai
     }
 }
 
-let needsUpstream = targets.contains { !$0.scenarios.isDisjoint(with: [.overhead, .concurrency, .streaming]) }
+let needsUpstream = targets.contains { !$0.scenarios.isDisjoint(with: [.overhead, .streaming]) || ($0.scenarios.contains(.concurrency) && $0.concurrencyTool == nil) }
 if needsUpstream {
     attempt("upstream") { try bench.startUpstream() }
 }
@@ -135,16 +135,20 @@ for target in targets where target.scenarios.contains(.calls) {
     attempt("\(target.name) calls") { try bench.callsScenario(target) }
 }
 loads.append(("afterCalls", loadAverage()))
+for target in targets where target.scenarios.contains(.concurrency) && target.concurrencyTool != nil {
+    bench.log("scenario 4 without upstream: \(plan.settings.concurrency) concurrent \(target.concurrencyTool!.tool) of \(plan.settings.latencyMillis) ms, \(target.name)")
+    attempt("\(target.name) concurrency") { try bench.concurrencyScenario(target) }
+}
 if bench.upstream != nil {
     for target in targets where target.scenarios.contains(.overhead) {
         bench.log("scenario 3: vllm_chat overhead, \(target.name)")
         attempt("\(target.name) overhead") { try bench.overheadScenario(target, slow: target.slow) }
     }
     loads.append(("afterOverhead", loadAverage()))
-    if targets.contains(where: { $0.scenarios.contains(.concurrency) }) {
+    if targets.contains(where: { $0.scenarios.contains(.concurrency) && $0.concurrencyTool == nil }) {
         bench.log("scenario 4: \(plan.settings.concurrency) concurrent calls, upstream latency \(plan.settings.latencyMillis) ms")
         attempt("direct concurrency") { try bench.directConcurrency() }
-        for target in targets where target.scenarios.contains(.concurrency) {
+        for target in targets where target.scenarios.contains(.concurrency) && target.concurrencyTool == nil {
             attempt("\(target.name) concurrency") { try bench.concurrencyScenario(target) }
         }
         loads.append(("afterConcurrency", loadAverage()))
