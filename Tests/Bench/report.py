@@ -65,11 +65,18 @@ def rows(data):
         rate = items[index][1].get("callsPerSecond")
         return None if rate is None else (rate, items[index][0])
 
+    def seq(t):
+        items = list((t.get("calls") or {}).items())
+        if not items or not items[0][1].get("sequentialMicros"):
+            return None
+        return (items[0][1]["sequentialMicros"]["p50"], items[0][0])
+
     out = [
         ("1. spawn → `initialize` answer, median", lambda t: get(t, "spawn", "initialize", "ms", "p50"), fmt_ms, "low"),
         ("1. spawn → `server/discover` answer, median", lambda t: get(t, "spawn", "server/discover", "ms", "p50"), fmt_ms, "low"),
         ("2. trivial tool calls pipelined, calls/s (tool)", lambda t: calls(t, 0), lambda v: fmt_rate(v[0]) + f" (`{v[1]}`)", "high"),
         ("2. … a second tool", lambda t: calls(t, 1), lambda v: fmt_rate(v[0]) + f" (`{v[1]}`)", "high"),
+        ("2. one trivial call at a time: round trip p50 (tool)", lambda t: seq(t), lambda v: fmt_us(v[0]) + f" (`{v[1]}`)", "low"),
         ("3. `vllm_chat` direct to upstream, p50", lambda t: get(t, "overhead", "directMicros", "p50"), fmt_us, None),
         ("3. `vllm_chat` through the server, p50", lambda t: get(t, "overhead", "throughMicros", "p50"), fmt_us, None),
         ("3. overhead over direct, p50", lambda t: get(t, "overhead", "overheadP50Micros"), fmt_us, "low"),

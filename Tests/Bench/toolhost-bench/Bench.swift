@@ -159,10 +159,17 @@ final class Bench {
             }
             let rates = runs.map(\.rate)
             let median = rates.sorted()[rates.count / 2]
+            // And one at a time: the round trip of a trivial call, the server's floor for any tool.
+            var sequential: [Double] = []
+            for i in 0..<(settings.sequentialCalls + 50) {
+                let (_, time) = try session.call(tool: tool, arguments: arguments)
+                if i >= 50 { sequential.append(time.micros) }
+            }
             log("\(target.name) \(label): \(Int(median)) calls/s pipelined (\(count) calls × \(runs.count))")
             entries.append((label, .object([
                 ("tool", .string(tool)), ("calls", .int(count)), ("callsPerSecond", .number(median)),
                 ("runs", .array(rates.map { .number($0) })),
+                ("sequentialMicros", Summary(sequential)?.json ?? .null),
                 ("errors", .int(runs.map(\.errors).reduce(0, +))),
                 ("toolErrors", .int(runs.map(\.toolErrors).reduce(0, +))),
             ])))

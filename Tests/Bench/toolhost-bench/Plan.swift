@@ -50,6 +50,7 @@ struct Settings {
     var minCalls = 2_000
     var maxCalls = 300_000
     var overheadCalls = 2_000
+    var sequentialCalls = 1_000
     var overheadCallsSlow = 300
     var concurrency = 256
     var latencyMillis = 100
@@ -68,6 +69,7 @@ struct Settings {
         s.minCalls = 200
         s.maxCalls = 20_000
         s.overheadCalls = 100
+        s.sequentialCalls = 50
         s.overheadCallsSlow = 20
         s.concurrencyRounds = 1
         s.streamCalls = 5
