@@ -163,8 +163,10 @@ def markdown(data, chart_name):
     lines.append(f"**Machine:** {machine.get('os', '?')}, {machine.get('kernel', '?')}, {machine.get('cpus', '?')} × {machine.get('cpu', '?')}, "
                  f"{machine.get('memory', '?')}; {meta.get('swift', '')}; {meta.get('python', '')}.  ")
     load = data.get("load", {})
-    lines.append("**Load average (1/5/15 min) during the run:** "
-                 + ", ".join(f"{k} {'/'.join(f'{x:.2f}' for x in v)}" for k, v in load.items()) + ".")
+    lines.append("**Load average (1/5/15 min) at each checkpoint** (it counts the bench's own servers too): "
+                 + ", ".join(f"{k} {'/'.join(f'{x:.2f}' for x in v['loadAverage'])}" for k, v in load.items()) + ".  ")
+    lines.append("**CPU used by other processes** (not the bench, its servers or the upstream), share of both cores, per phase: "
+                 + ", ".join(f"{k} {100 * v.get('otherCPUShare', 0):.0f}%" for k, v in list(load.items())[1:]) + ".")
     lines.append("")
     targets = data["targets"]
     lines.append("| | " + " | ".join(t["label"] for t in targets) + " |")

@@ -75,7 +75,10 @@ enum Table {
             out.append(String(format: "upstream alone, 256 direct concurrent requests: %@", ms(wall)))
         }
         if let load = output["load"]?.members {
-            out.append("load average (1/5/15 min): " + load.map { "\($0.0) \($0.1.serialized())" }.joined(separator: ", "))
+            out.append("load average (1/5/15 min): " + load.map { "\($0.0) \(($0.1["loadAverage"] ?? .null).serialized())" }.joined(separator: ", "))
+            out.append("CPU used by other processes (share of all cores): " + load.dropFirst().map { key, value in
+                String(format: "%@ %.0f%%", key, 100 * (number(value["otherCPUShare"]) ?? 0))
+            }.joined(separator: ", "))
         }
         return out.joined(separator: "\n")
     }

@@ -86,10 +86,44 @@ try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectori
 let bench = Bench(plan: plan, logDirectory: logs)
 let targets = plan.targets.filter { only?.contains($0.name) ?? true }
 
+/// CPU seconds the whole machine has been busy (all cores, from /proc/stat).
+func machineBusySeconds() -> Double {
+    let text = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return 0 }
+    let f = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    guard f.count >= 8 else { return 0 }
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// CPU seconds of this process and of every child it has reaped.
+func ownCPUSeconds() -> Double {
+    var me = rusage(), children = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &me)
+    getrusage(RUSAGE_CHILDREN.rawValue, &children)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(me.ru_utime) + seconds(me.ru_stime) + seconds(children.ru_utime) + seconds(children.ru_stime)
+}
+
+var lastCPU = (busy: machineBusySeconds(), own: ownCPUSeconds(), upstream: 0.0, at: monotonicNanos())
+
+/// The load average, and how much CPU other processes (not the bench, its servers or the
+/// upstream) used since the previous checkpoint: the load average counts the bench's own work,
+/// this does not.
 @MainActor func loadAverage() -> JSON {
     let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
     let parts = text.split(separator: " ").prefix(3).compactMap { Double($0) }
-    return .array(parts.map { .number($0) })
+    let now = (busy: machineBusySeconds(), own: ownCPUSeconds(),
+               upstream: (bench.upstreamPID.flatMap(Child.cpuMillis(of:)) ?? 0) / 1000, at: monotonicNanos())
+    let upstreamDelta = now.upstream >= lastCPU.upstream ? now.upstream - lastCPU.upstream : now.upstream
+    let other = max(0, (now.busy - lastCPU.busy) - (now.own - lastCPU.own) - upstreamDelta)
+    let wall = Nanos(from: lastCPU.at, to: now.at).seconds
+    lastCPU = now
+    return .object([
+        ("loadAverage", .array(parts.map { .number($0) })),
+        ("otherCPUSeconds", .number(other)), ("wallSeconds", .number(wall)),
+        ("otherCPUShare", .number(wall > 0 ? other / (wall * Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : 0)),
+    ])
 }
 
 var loads: [(String, JSON)] = [("start", loadAverage())]
