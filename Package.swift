@@ -98,7 +98,10 @@ let package = Package(
             path: "Plugins/VLLM/Plugin",
             swiftSettings: strict,
             linkerSettings: [
-                .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/VLLM/exports.map"])
+                .unsafeFlags([
+                    "-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/VLLM/exports.map",
+                ])
             ]
         ),
 

@@ -31,6 +31,7 @@ enum FuzzHarness {
     static func run(_ bytes: UnsafeBufferPointer<UInt8>, outputFD: Int32 = devNull) {
         let server = MCPServer(host: host, logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }), inputFD: -1, outputFD: outputFD)
         server.feed(bytes, end: true)
+        server.flush()
     }
 
     /// Waits until asynchronous calls started by earlier inputs have finished.

@@ -59,16 +59,14 @@ struct RecordingTests {
     @Test("A client that gives up while a non-streamed answer is pending is recorded as disconnected")
     func disconnectWhileWaiting() async throws {
         try await withDouble { double in
-            let clock = ContinuousClock()
             try await TestConnection.with(double) { connection in
                 try await connection.send(.POST, "/v1/chat/completions", json: chatBody("x [[double: latency=5s]]"))
                 try await double.waitForRecordedRequests { $0.count == 1 }
             }
-            let start = clock.now
-            let records = try await double.waitForRecordedRequests(timeout: .seconds(2)) {
+            // Had the disconnect gone unnoticed, the 5 s answer would have completed normally.
+            let records = try await double.waitForRecordedRequests(timeout: .seconds(10)) {
                 $0.first?.outcome != .inProgress
             }
-            #expect(clock.now - start < .seconds(2))
             #expect(records[0].clientDisconnected)
             #expect(records[0].status == nil)
         }

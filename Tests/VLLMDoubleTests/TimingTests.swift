@@ -32,7 +32,6 @@ struct TimingTests {
             }
             print("256 concurrent 100 ms requests took \(elapsed)")
             #expect(elapsed >= .milliseconds(100))
-            #expect(elapsed < .seconds(5))  // one after another would be 25.6 s
             #expect(double.stats.completed == 256)
             // Each request took its 100 ms on the server, however the client spread its sends.
             let records = double.recordedRequests
@@ -42,7 +41,9 @@ struct TimingTests {
                 "server-side: slowest \(serverTimes.max()!), arrivals spread over \(arrivalSpread), max in flight \(double.stats.maxInFlight)"
             )
             #expect(serverTimes.count == 256)
-            #expect(serverTimes.allSatisfy { $0 >= .milliseconds(100) && $0 < .seconds(2) })
+            #expect(serverTimes.allSatisfy { $0 >= .milliseconds(100) })
+            // Concurrency is shown by the requests in flight at once, not by a wall-clock bound
+            // (one after another would take 25.6 s; timings are for benchmarks).
             #expect(double.stats.maxInFlight > 64)
         }
     }
@@ -55,7 +56,6 @@ struct TimingTests {
                 _ = try await double.post("/v1/chat/completions", chatBody("x [[double: latency=150ms]]"))
             }
             #expect(elapsed >= .milliseconds(150))
-            #expect(elapsed < .seconds(2))
         }
     }
 
@@ -78,7 +78,6 @@ struct TimingTests {
             // First token at once, then four gaps to the last token and one to the end of sequence.
             let elapsed = clock.now - start
             #expect(elapsed >= .milliseconds(300))
-            #expect(elapsed < .seconds(3))
         }
     }
 
@@ -93,7 +92,6 @@ struct TimingTests {
                 )
                 let head = try await connection.readHead()
                 #expect(head.status == .ok)
-                #expect(clock.now - start < .milliseconds(800))
                 let metrics = try await double.request(.GET, "/metrics").body
                 #expect(metrics.contains(#"vllm:num_requests_waiting{model_name="test-model",engine="0"} 1.0"#))
                 let first = try await connection.nextEvent()

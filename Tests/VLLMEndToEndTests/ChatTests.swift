@@ -180,3 +180,26 @@ import VLLMDouble
         #expect(session.double!.stats.maxInFlight > 1, "the calls ran concurrently")
     }
 }
+
+/// The settings can also come from toolhost's configuration file; environment variables win.
+@Suite struct ConfigurationFileTests {
+    @Test func theConfigurationFileConfiguresThePluginAndTheEnvironmentWins() async throws {
+        let config = Configuration(models: [ServedModel(name: "first"), ServedModel(name: "second")])
+        let double = try await VLLMDouble.start(config)
+        defer { Task { try? await double.shutdown() } }
+        let path = NSTemporaryDirectory() + "toolhost-vllm-\(UUID().uuidString).json"
+        let file = #"{"plugins": {"vllm": {"base_url": "\#(double.baseURL)/v1", "model": "second", "default_temperature": 0.25, "default_max_tokens": 33}}}"#
+        try file.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let session = try await VLLMSession.start(baseURL: "", settings: ["DEFAULT_MAX_TOKENS": "44"], arguments: ["--config", path])
+        defer { Task { await session.stop() } }
+        let result = try await session.chat("from the file")
+        #expect(!result.isError, "\(MCPTestClient.text(of: result))")
+        #expect(result[path: "structuredContent", "model"] as? String == "second")
+        let request = try #require(double.recordedRequests.last { $0.path == "/v1/chat/completions" }?.json)
+        #expect(request["temperature"]?.doubleValue == 0.25)
+        #expect(request["max_tokens"]?.intValue == 44, "the environment wins over the file")
+        #expect(session.client.process.stderr.contains("base_url ends with /v1"), "the /v1 was dropped, with a notice")
+    }
+}

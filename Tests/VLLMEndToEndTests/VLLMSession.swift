@@ -28,7 +28,8 @@ struct VLLMSession {
         return VLLMSession(double: double, client: client, group: group)
     }
 
-    /// toolhost against `baseURL`, without a double.
+    /// toolhost against `baseURL` (empty: none set, e.g. when a `--config` file gives it),
+    /// without a double.
     static func start(baseURL: String, settings: [String: String] = [:], arguments: [String] = [], version: String = "2025-11-25") async throws -> VLLMSession {
         VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version) }, group: nil)
     }
@@ -36,7 +37,7 @@ struct VLLMSession {
     private static func launch(baseURL: String, settings: [String: String], arguments: [String], version: String) throws -> MCPTestClient {
         // The developer's own VLLM_* variables must not change what a test sees.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VLLM_") && !$0.key.hasPrefix("TOOLHOST_") }
-        environment["VLLM_BASE_URL"] = baseURL
+        if !baseURL.isEmpty { environment["VLLM_BASE_URL"] = baseURL }
         for (key, value) in settings { environment["VLLM_\(key)"] = value }
         let client = try MCPTestClient.start(plugins: [ServerProcess.plugin("VLLM")], arguments: arguments, environment: environment)
         try client.initialize(version: version)

@@ -158,9 +158,11 @@ extension MCPServer {
         }
         var honoured = JSONObject()
         if toolsListChanged { honoured["toolsListChanged"] = true }
-        notify(
-            "notifications/subscriptions/acknowledged",
-            ["_meta": [Self.subscriptionKey: context.id.json], "notifications": .object(honoured)], droppable: false)
+        // On the reader, in order with the responses around it (not `notify`, which is for
+        // plugin threads and writes later).
+        send(RPCEncoder.notification(
+            method: "notifications/subscriptions/acknowledged",
+            params: ["_meta": [Self.subscriptionKey: context.id.json], "notifications": .object(honoured)]))
         // In a batch the stream's eventual response cannot be part of the batch array.
         context.batch?.add(nil)
     }

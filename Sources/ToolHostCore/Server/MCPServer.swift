@@ -110,6 +110,11 @@ public final class MCPServer: @unchecked Sendable {
         writer.flush()
     }
 
+    /// Waits until every message queued so far has been written.
+    public func flush() {
+        writer.flush()
+    }
+
     private func outputFailed(_ error: Int32) {
         logger.notice("the client stopped reading (\(String(cString: strerror(error)))); shutting down")
         // Not on this thread: it may be delivering a call that shutdown would wait for.

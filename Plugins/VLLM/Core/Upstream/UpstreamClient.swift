@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -11,61 +12,82 @@ import Foundation
 
 /// The one HTTP client of the plugin: a keep-alive connection pool to the server, on one event
 /// loop thread, shared by every call. Calls' tasks run on that thread too (``executor``).
+/// The thread and the pool are made on first use: a session that never calls a tool of this
+/// plugin costs no thread and less memory.
 package final class UpstreamClient: Sendable {
     package let configuration: VLLMConfiguration
     package let errors: ErrorMapper
     package let models: ModelCache
-    /// Where the plugin's tasks run: the client's event loop.
-    package let executor: EventLoopExecutor
-    private let group: MultiThreadedEventLoopGroup
-    private let loop: any EventLoop
-    private let http: HTTPClient
+    private let transport = Mutex<Transport?>(nil)
     private let headers: HTTPHeaders
-    /// URLs of the routes the plugin uses, parsed once.
-    private let urls: [String: URL]
     /// Error bodies and metrics are small; a generation may be long (64 MiB).
     static let maxBodyBytes = 64 << 20
     static let routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/version", "/metrics"]
+
+    /// The event loop, the HTTP client on it, and the executor that runs tasks there.
+    private struct Transport: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let loop: any EventLoop
+        let http: HTTPClient
+        let executor: EventLoopExecutor
+        /// URLs of the routes the plugin uses, parsed once.
+        let urls: [String: URL]
+
+        init(_ configuration: VLLMConfiguration) {
+            var urls: [String: URL] = [:]
+            for route in UpstreamClient.routes { urls[route] = URL(string: configuration.baseURL + route) }
+            self.urls = urls
+            // One thread is plenty for I/O that mostly waits; it keeps resident memory small.
+            group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            loop = group.next()
+            executor = EventLoopExecutor(loop: loop)
+            var http = HTTPClient.Configuration()
+            let timeout = configuration.timeout.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
+            // `read` is AsyncHTTPClient's idle-read timeout: it restarts with every read, so it
+            // bounds each wait for the next bytes, not a whole generation.
+            http.timeout = .init(connect: timeout ?? .hours(24), read: timeout)
+            var pool = HTTPClient.Configuration.ConnectionPool(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
+            // Fail at once when nothing listens, instead of retrying until the connect timeout.
+            pool.retryConnectionEstablishment = false
+            http.connectionPool = pool
+            // HTTP/1.1 only: cancelling a call closes its connection, which is what makes vLLM
+            // abort the generation (an HTTP/2 stream reset would depend on the server).
+            http.httpVersion = .http1Only
+            http.redirectConfiguration = .disallow
+            http.decompression = .disabled
+            self.http = HTTPClient(eventLoopGroup: group, configuration: http)
+        }
+    }
 
     package init(configuration: VLLMConfiguration) {
         self.configuration = configuration
         errors = ErrorMapper(configuration: configuration)
         models = ModelCache()
-        // One thread is plenty for I/O that mostly waits; it keeps resident memory small.
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        loop = group.next()
-        executor = EventLoopExecutor(loop: loop)
-        var http = HTTPClient.Configuration()
-        let timeout = configuration.timeout.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
-        // `read` is AsyncHTTPClient's idle-read timeout: it restarts with every read, so it
-        // bounds each wait for the next bytes, not a whole generation.
-        http.timeout = .init(connect: timeout ?? .hours(24), read: timeout)
-        var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
-        // Fail at once when nothing listens, instead of retrying until the connect timeout.
-        pool.retryConnectionEstablishment = false
-        http.connectionPool = pool
-        // HTTP/1.1 only: cancelling a call closes its connection, which is what makes vLLM abort
-        // the generation (an HTTP/2 stream reset would depend on the server).
-        http.httpVersion = .http1Only
-        http.redirectConfiguration = .disallow
-        http.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroup: group, configuration: http)
-
         var headers = HTTPHeaders()
         headers.add(name: "user-agent", value: "toolhost-vllm/\(VLLMPluginInfo.version)")
         if let key = configuration.apiKey { headers.add(name: "authorization", value: "Bearer \(key)") }
         self.headers = headers
-        var urls: [String: URL] = [:]
-        for route in Self.routes { urls[route] = URL(string: configuration.baseURL + route) }
-        self.urls = urls
     }
+
+    private var ready: Transport {
+        transport.withLock { current in
+            if let current { return current }
+            let made = Transport(configuration)
+            current = made
+            return made
+        }
+    }
+
+    /// Where the plugin's tasks run: the client's event loop.
+    package var executor: EventLoopExecutor { ready.executor }
 
     /// Stops the client; calls in flight fail. Blocks until the event loop has stopped.
     package func shutdown() {
-        executor.close()
-        try? http.syncShutdown()
-        try? group.syncShutdownGracefully()
+        guard let transport = transport.withLock({ $0 }) else { return }
+        transport.executor.close()
+        try? transport.http.syncShutdown()
+        try? transport.group.syncShutdownGracefully()
     }
 
     /// A collected response.
@@ -108,16 +130,17 @@ package final class UpstreamClient: Sendable {
         var headers = self.headers
         if let accept { headers.add(name: "accept", value: accept) }
         if body != nil { headers.add(name: "content-type", value: "application/json") }
+        let transport = ready
         let request: HTTPClient.Request
         do {
-            let url = urls[path] ?? URL(string: configuration.baseURL + path)
+            let url = transport.urls[path] ?? URL(string: configuration.baseURL + path)
             guard let url else { throw HTTPClientError.invalidURL }
             request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .bytes($0) })
         } catch {
             throw UpstreamError(.cannotConnect, message: "VLLM_BASE_URL \(configuration.displayBaseURL) is not a usable URL (\(error)).")
         }
         let handle = RequestHandle()
-        let http = self.http, loop = self.loop
+        let http = transport.http, loop = transport.loop
         do {
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
