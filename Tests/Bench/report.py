@@ -149,6 +149,8 @@ def goals(data):
     add("RSS ≤ 12 MB, C plugin only (after pipelined calls)", c.get("rssAfterCallsKiB"), 12 * 1024, fmt_mb)
     add("RSS ≤ 12 MB, C plugin only (after 256 concurrent `slow_echo`)", c.get("rssAfterConcurrencyKiB"), 12 * 1024, fmt_mb)
     add("256 concurrent, host alone (C `slow_echo`, 100 ms): wall ≤ 1.2 × latency", None if get(c, "concurrency", "ratio") is None else get(c, "concurrency", "ratio"), 1.2, lambda x: f"{x:.2f}×")
+    add("RSS ≤ 20 MB, vLLM plugin loaded (after spawn + `tools/list`)", v.get("rssAfterSpawnKiB"), 20 * 1024, fmt_mb)
+    add("RSS ≤ 20 MB, vLLM plugin, after sequential `vllm_chat`", v.get("rssAfterOverheadKiB"), 20 * 1024, fmt_mb)
     add("RSS ≤ 20 MB, vLLM plugin, after 256 concurrent", v.get("rssAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
     add("peak RSS ≤ 20 MB, vLLM plugin, during 256 concurrent", v.get("hwmAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
     return g
