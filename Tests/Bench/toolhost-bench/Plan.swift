@@ -46,7 +46,7 @@ enum Scenario: String, CaseIterable, Hashable {
 struct Settings {
     var spawns = 20
     var callSeconds = 2.0
-    var callRuns = 3
+    var callRuns = 5
     var minCalls = 2_000
     var maxCalls = 300_000
     var overheadCalls = 2_000
