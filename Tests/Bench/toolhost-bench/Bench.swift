@@ -219,7 +219,7 @@ final class Bench {
             if anyLine {
                 answered += 1
             } else {
-                let shape = MessageShape(line)
+                let shape = MessageShape(line, needID: false)
                 if shape.isResult {
                     answered += 1
                     if shape.toolError { toolErrors += 1 }

@@ -10,7 +10,9 @@ struct MessageShape {
     /// Whether `"isError":true` appears anywhere in the result (a failed tool call).
     var toolError = false
 
-    init(_ line: UnsafeRawBufferPointer) {
+    /// - Parameter needID: keep reading until the id is found; without it the scan stops at the
+    ///   first top-level `result` or `error` key (counting answers in a pipelined run).
+    init(_ line: UnsafeRawBufferPointer, needID: Bool = true) {
         let bytes = line.bindMemory(to: UInt8.self)
         var i = 0
         let n = bytes.count
@@ -21,7 +23,7 @@ struct MessageShape {
             while i < n && bytes[i] != 0x22 { i += bytes[i] == 0x5C ? 2 : 1 }
             i += 1
         }
-        while i < n {
+        scan: while i < n {
             let c = bytes[i]
             switch c {
             case 0x7B, 0x5B: depth += 1; i += 1
@@ -49,8 +51,10 @@ struct MessageShape {
                     }
                 } else if key.elementsEqual("result".utf8) {
                     isResult = true
+                    if !needID || id != nil { break scan }
                 } else if key.elementsEqual("error".utf8) {
                     isError = true
+                    if !needID || id != nil { break scan }
                 } else if key.elementsEqual("method".utf8), j < n, bytes[j] == 0x22 {
                     let s = j + 1
                     var k = s
@@ -60,7 +64,8 @@ struct MessageShape {
             default: i += 1
             }
         }
-        if isResult { toolError = line.contains("\"isError\":true") || line.contains("\"isError\": true") }
+        // "E" is rare in these lines, so the search seldom stops; the key ends in `isError`.
+        if isResult { toolError = line.contains("Error\":true") || line.contains("Error\": true") }
     }
 }
 
