@@ -26,9 +26,9 @@ await server.withMethodHandler(ListTools.self) { _ in
 
 await server.withMethodHandler(CallTool.self) { params in
     guard params.name == "echo" else {
-        return .init(content: [.text("unknown tool \(params.name)")], isError: true)
+        return .init(content: [.text(text: "unknown tool \(params.name)", annotations: nil, _meta: nil)], isError: true)
     }
-    return .init(content: [.text(params.arguments?["text"]?.stringValue ?? "")], isError: false)
+    return .init(content: [.text(text: params.arguments?["text"]?.stringValue ?? "", annotations: nil, _meta: nil)], isError: false)
 }
 
 // Logs (none at this level) go to stderr; stdout belongs to the protocol.
