@@ -113,6 +113,17 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
+        // Benchmarks (scripts/bench): whole servers over stdio, measured side by side.
+        .executableTarget(name: "toolhost-bench", path: "Tests/Bench/toolhost-bench"),
+        // A trivial echo server on the official Swift SDK, one of the compared servers.
+        .executableTarget(
+            name: "swift-sdk-echo",
+            dependencies: [
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Bench/swift-sdk-echo"
+        ),
         // Framing + dispatch under arbitrary input: libFuzzer entry (scripts/fuzz) or, in a normal
         // build, corpus replay and a generated property run.
         .executableTarget(

@@ -17,7 +17,7 @@ enum HostCallbacks {
         guard let pointer else { return length == 0 ? "" : nil }
         let count = length == ABIStatus.nulTerminated ? strlen(pointer) : length
         return pointer.withMemoryRebound(to: UInt8.self, capacity: count) {
-            String(validating: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+            String(validUTF8: UnsafeBufferPointer(start: $0, count: count))
         }
     }
 

@@ -141,7 +141,7 @@ public final class ToolCall: @unchecked Sendable {
             pluginFinished(status: ABIStatus.cancelled)
             return
         }
-        let status = tool.plugin.invoke(self)
+        let status = WorkerPool.insidePlugin { tool.plugin.invoke(self) }
         if status == ABIStatus.pending { return }
         if status > 0 {
             _ = appendError("The plugin returned an unknown status \(status).")

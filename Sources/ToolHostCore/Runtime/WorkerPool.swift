@@ -16,6 +16,13 @@ import Darwin
 /// (someone is blocked), up to `maxThreads`. A blocking call therefore delays others by at
 /// most a few milliseconds, while a flood of quick calls stays on a few threads. Threads
 /// beyond the eager count exit after a minute of idleness.
+///
+/// "Someone is blocked" means a worker is inside plugin code (``insidePlugin(_:)``), asleep or
+/// computing there, and, where the system can tell (Linux: the worker's
+/// `/proc/thread-self/schedstat`), not just waiting for a CPU. Workers asleep on the host's own
+/// locks, or starved of CPU, are not helped by more threads: on two busy cores a pipelined flood
+/// otherwise grew the pool to 25–60 threads and throughput fell from ~160k to ~65k calls/s
+/// (`scripts/bench`).
 final class WorkerPool: @unchecked Sendable {
     typealias Work = @Sendable () -> Void
 
@@ -26,6 +33,9 @@ final class WorkerPool: @unchecked Sendable {
     private var idle = 0
     private var threads = 0
     private var finished = 0
+    /// The workers running work right now, by worker number.
+    private var busy: [Int: WorkerSlot] = [:]
+    private var nextWorker = 0
     private var monitorWanted = false
     private let eagerThreads: Int
     private let maxThreads: Int
@@ -81,7 +91,12 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
+        let slot = WorkerSlot()
+        pthread_setspecific(WorkerSlot.key, Unmanaged.passUnretained(slot).toOpaque())
+        defer { pthread_setspecific(WorkerSlot.key, nil) }
         lock.lock()
+        let number = nextWorker
+        nextWorker &+= 1
         while true {
             while head == queue.count {
                 idle += 1
@@ -103,9 +118,11 @@ final class WorkerPool: @unchecked Sendable {
                 queue.removeFirst(head)
                 head = 0
             }
+            busy[number] = slot
             lock.unlock()
             work()
             lock.lock()
+            busy[number] = nil
             finished &+= 1
         }
     }
@@ -119,13 +136,14 @@ final class WorkerPool: @unchecked Sendable {
             monitorLock.unlock()
 
             while true {
-                let before = lock.withLock { finished }
+                let (before, running) = lock.withLock { (finished, Array(busy.values)) }
+                let samples = running.map { ($0, $0.stats?.sample()) }
                 sleepSeconds(stallInterval)
                 let (stalled, backlog) = lock.withLock { () -> (Bool, Bool) in
                     let waiting = queue.count - head
                     return (finished == before && waiting > idle, waiting > 0)
                 }
-                if stalled, mayGrow?() ?? true {
+                if stalled, blockedInPlugin(samples), mayGrow?() ?? true {
                     let grow = lock.withLock { () -> Bool in
                         guard threads < maxThreads else { return false }
                         threads += 1
@@ -135,6 +153,94 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 if !backlog { break }
             }
+        }
+    }
+}
+
+extension WorkerPool {
+    /// Runs `body` (a call into plugin code) marked as such, when the caller is a pool worker.
+    static func insidePlugin<T>(_ body: () -> T) -> T {
+        guard let raw = pthread_getspecific(WorkerSlot.key) else { return body() }
+        let slot = Unmanaged<WorkerSlot>.fromOpaque(raw).takeUnretainedValue()
+        slot.insidePlugin.store(true, ordering: .releasing)
+        defer { slot.insidePlugin.store(false, ordering: .releasing) }
+        return body()
+    }
+
+    /// Whether a worker busy throughout the last interval is inside plugin code and, where that
+    /// can be measured, spent less than half the interval waiting for a CPU (it slept or ran in
+    /// the plugin: another thread lets queued work proceed meanwhile).
+    fileprivate func blockedInPlugin(_ samples: [(WorkerSlot, SchedulerStats.Sample?)]) -> Bool {
+        let starved = UInt64(stallInterval * 1e9 / 2)
+        for (slot, before) in samples where slot.insidePlugin.load(ordering: .acquiring) {
+            guard let before, let after = slot.stats?.sample() else { return true }
+            if after.waiting &- before.waiting < starved { return true }
+        }
+        return false
+    }
+}
+
+/// What the monitor knows of one worker thread.
+final class WorkerSlot: Sendable {
+    /// The thread's own slot (set by the worker loop).
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    let stats = SchedulerStats.ofCurrentThread()
+    let insidePlugin = Atomic<Bool>(false)
+}
+
+/// One thread's scheduler statistics (`/proc/thread-self/schedstat`: time on a CPU, time
+/// waiting for one), readable from any thread once the thread itself has opened them.
+final class SchedulerStats: Sendable {
+    struct Sample: Equatable {
+        var running: UInt64
+        var waiting: UInt64
+    }
+
+    private let fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit { close(fd) }
+
+    /// The calling thread's statistics, or nil where the system has none.
+    static func ofCurrentThread() -> SchedulerStats? {
+        #if os(Linux)
+        let fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let stats = SchedulerStats(fd: fd)
+        return stats.sample() == nil ? nil : stats
+        #else
+        return nil
+        #endif
+    }
+
+    /// The two counters now (nanoseconds), or nil when they cannot be read.
+    func sample() -> Sample? {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &buffer) { raw -> Sample? in
+            let n = pread(fd, raw.baseAddress, raw.count - 1, 0)
+            guard n > 0 else { return nil }
+            var numbers: [UInt64] = []
+            var current: UInt64 = 0
+            var inNumber = false
+            for byte in raw.prefix(n) {
+                if byte >= 0x30 && byte <= 0x39 {
+                    current = current &* 10 &+ UInt64(byte - 0x30)
+                    inNumber = true
+                } else if inNumber {
+                    numbers.append(current)
+                    current = 0
+                    inNumber = false
+                    if numbers.count == 2 { break }
+                }
+            }
+            guard numbers.count == 2 else { return nil }
+            return Sample(running: numbers[0], waiting: numbers[1])
         }
     }
 }
