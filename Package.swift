@@ -28,6 +28,8 @@ let package = Package(
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
         .target(name: "ToolHostABI"),
+        // C facilities the executable needs that Swift's Glibc module does not import.
+        .target(name: "CToolHostShims"),
         // libffi from the system (Debian: libffi-dev).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
         // JSON with exact numbers and ordered members: used by the host, the vLLM plugin and the
@@ -47,6 +49,7 @@ let package = Package(
             name: "toolhost",
             dependencies: [
                 "ToolHostCore",
+                "CToolHostShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
