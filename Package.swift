@@ -85,7 +85,14 @@ let package = Package(
             path: "Plugins/Examples/SwiftExample",
             exclude: ["exports.map"],
             swiftSettings: strict,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map"])]
+            // Like the vLLM plugin: the Swift runtime linked in, so the library needs no
+            // toolchain at run time and shares nothing with the host but the C ABI.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/Examples/SwiftExample/exports.map",
+                ])
+            ]
         ),
         // The vLLM plugin: the OpenAI-compatible client and the tools (VLLMCore, no C ABI), and the
         // C-ABI glue that makes them a plugin (VLLM). Only th_* symbols leave libVLLM.so.
