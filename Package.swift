@@ -32,8 +32,8 @@ let package = Package(
         .target(name: "CToolHostShims"),
         // libffi from the system (Debian: libffi-dev).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
-        // JSON with exact numbers and ordered members: used by the host, the vLLM plugin and the
-        // test double alike (each links its own copy; nothing crosses the C ABI but text).
+        // JSON with exact numbers and ordered members: used by the host, the vLLM plugin, the test
+        // double and the bench alike (each links its own copy; nothing crosses the C ABI but text).
         .target(name: "ToolHostJSON", swiftSettings: strict),
         .target(
             name: "ToolHostCore",
@@ -124,7 +124,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: [], path: "Tests/Support/TestSupport"),
         // Benchmarks (scripts/bench): whole servers over stdio, measured side by side.
-        .executableTarget(name: "toolhost-bench", path: "Tests/Bench/toolhost-bench"),
+        .executableTarget(name: "toolhost-bench", dependencies: ["ToolHostJSON"], path: "Tests/Bench/toolhost-bench"),
         // A trivial echo server on the official Swift SDK, one of the compared servers.
         .executableTarget(
             name: "swift-sdk-echo",

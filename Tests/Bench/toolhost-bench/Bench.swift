@@ -1,4 +1,5 @@
 import Foundation
+import ToolHostJSON
 
 #if canImport(Glibc)
 import Glibc
@@ -12,8 +13,8 @@ final class Bench {
     let logDirectory: String
     var settings: Settings { plan.settings }
     /// Results per target name, in the order they were measured.
-    private(set) var results: [String: [(String, JSON)]] = [:]
-    private(set) var checks: [(String, JSON)] = []
+    private(set) var results: [String: JSONObject] = [:]
+    private(set) var checks = JSONObject()
     private var upstreamChild: Child?
     private(set) var upstream: Endpoint?
     private var relay: Relay?
@@ -28,12 +29,12 @@ final class Bench {
     }
 
     func record(_ target: Target, _ key: String, _ value: JSON) {
-        results[target.name, default: []].append((key, value))
+        results[target.name, default: JSONObject()].members.append((key, value))
     }
 
-    func addCheck(_ key: String, _ value: JSON) { checks.append((key, value)) }
-    var checksJSON: [(String, JSON)] { checks }
-    func resultsJSON(for target: Target) -> JSON { .object(results[target.name] ?? []) }
+    func addCheck(_ key: String, _ value: JSON) { checks.members.append((key, value)) }
+    var checksJSON: JSONObject { checks }
+    func resultsJSON(for target: Target) -> JSONObject { results[target.name] ?? JSONObject() }
 
     func logPath(_ name: String) -> String { "\(logDirectory)/\(name).stderr.log" }
 
@@ -85,13 +86,13 @@ final class Bench {
             }
         }
         for target in targets {
-            var entry: [(String, JSON)] = []
+            var entry = JSONObject()
             for method in methods {
-                var m: [(String, JSON)] = [("answer", .string(answers[target.name]?[method] ?? "none"))]
-                if let s = Summary(times[target.name]?[method] ?? []) { m.append(("ms", s.json)) }
-                entry.append((method, .object(m)))
+                var m: JSONObject = ["answer": .string(answers[target.name]?[method] ?? "none")]
+                if let s = Summary(times[target.name]?[method] ?? []) { m.members.append(("ms", s.json)) }
+                entry.members.append((method, .object(m)))
             }
-            entry.append(("failures", .int(failures[target.name] ?? 0)))
+            entry.members.append(("failures", .int(failures[target.name] ?? 0)))
             record(target, "spawn", .object(entry))
             if let s = Summary(memory[target.name] ?? []) {
                 record(target, "rssAfterSpawnKiB", .int(Int(s.p50)))
@@ -148,7 +149,7 @@ final class Bench {
     func callsScenario(_ target: Target) throws {
         let session = try Session(target, environment: target.environment(upstream: upstream?.url ?? "http://127.0.0.1:9"), log: logPath(target.name))
         defer { session.close() }
-        var entries: [(String, JSON)] = []
+        var entries = JSONObject()
         for (label, tool, arguments) in [(target.echoTool, target.echoTool, target.echoArguments)] + target.extraCalls {
             // A short warm-up run sizes the measured runs to about `callSeconds` each.
             let warm = try pipelined(session, tool: tool, arguments: arguments, count: settings.minCalls / 2)
@@ -166,13 +167,13 @@ final class Bench {
                 if i >= 50 { sequential.append(time.micros) }
             }
             log("\(target.name) \(label): \(Int(median)) calls/s pipelined (\(count) calls × \(runs.count))")
-            entries.append((label, .object([
-                ("tool", .string(tool)), ("calls", .int(count)), ("callsPerSecond", .number(median)),
-                ("runs", .array(rates.map { .number($0) })),
-                ("sequentialMicros", Summary(sequential)?.json ?? .null),
-                ("errors", .int(runs.map(\.errors).reduce(0, +))),
-                ("toolErrors", .int(runs.map(\.toolErrors).reduce(0, +))),
-            ])))
+            entries.members.append((label, [
+                "tool": .string(tool), "calls": .int(count), "callsPerSecond": .finite(median),
+                "runs": .array(rates.map(JSON.finite)),
+                "sequentialMicros": Summary(sequential)?.json ?? .null,
+                "errors": .int(runs.map(\.errors).reduce(0, +)),
+                "toolErrors": .int(runs.map(\.toolErrors).reduce(0, +)),
+            ]))
         }
         record(target, "calls", .object(entries))
         if let m = session.memory() {
@@ -239,11 +240,11 @@ final class Bench {
     // MARK: Scenario 3: vllm_chat overhead over a direct keep-alive request
 
     var chatBody: String {
-        #"{"model":\#(JSON.quoted(plan.model)),"messages":[{"role":"user","content":\#(JSON.quoted(settings.chatPrompt))}],"temperature":0.7,"max_tokens":\#(settings.maxTokens),"stream":false}"#
+        #"{"model":\#(JSON.string(plan.model).jsonText),"messages":[{"role":"user","content":\#(JSON.string(settings.chatPrompt).jsonText)}],"temperature":0.7,"max_tokens":\#(settings.maxTokens),"stream":false}"#
     }
 
     func chatArguments(prompt: String) -> String {
-        #"{"messages":[{"role":"user","content":\#(JSON.quoted(prompt))}],"temperature":0.7,"max_tokens":\#(settings.maxTokens)}"#
+        #"{"messages":[{"role":"user","content":\#(JSON.string(prompt).jsonText)}],"temperature":0.7,"max_tokens":\#(settings.maxTokens)}"#
     }
 
     func overheadScenario(_ target: Target, slow: Bool) throws {
@@ -275,12 +276,12 @@ final class Bench {
         let upstreamCPU = upstreamCPUBefore.flatMap { before in upstreamCPUAfter.map { $0 - before } }
         guard let d = Summary(directTimes), let v = Summary(viaTimes), let p = Summary(paired) else { return }
         log("\(target.name) vllm_chat: direct p50 \(Int(d.p50)) µs, through \(Int(v.p50)) µs, overhead p50 \(Int(v.p50 - d.p50)) µs, p99 \(Int(v.p99 - d.p99)) µs")
-        var entry: [(String, JSON)] = [
-            ("calls", .int(count)), ("failures", .int(failures)),
-            ("directMicros", d.json), ("throughMicros", v.json), ("pairedDifferenceMicros", p.json),
-            ("overheadP50Micros", .number(v.p50 - d.p50)), ("overheadP99Micros", .number(v.p99 - d.p99)),
+        var entry: JSONObject = [
+            "calls": .int(count), "failures": .int(failures),
+            "directMicros": d.json, "throughMicros": v.json, "pairedDifferenceMicros": p.json,
+            "overheadP50Micros": .finite(v.p50 - d.p50), "overheadP99Micros": .finite(v.p99 - d.p99),
         ]
-        if let upstreamCPU { entry.append(("upstreamCPUMillisPerRequest", .number(upstreamCPU / Double(2 * (count + 20))))) }
+        if let upstreamCPU { entry.members.append(("upstreamCPUMillisPerRequest", .finite(upstreamCPU / Double(2 * (count + 20))))) }
         record(target, "overhead", .object(entry))
         if let m = session.memory() {
             record(target, "rssAfterOverheadKiB", .int(m.rss))
@@ -294,7 +295,7 @@ final class Bench {
     func directConcurrency() throws {
         guard let upstream else { throw BenchError("no upstream") }
         let n = settings.concurrency
-        let body = chatBody.replacingOccurrences(of: JSON.quoted(settings.chatPrompt), with: JSON.quoted("[[double: latency=\(settings.latencyMillis)ms]] \(settings.chatPrompt)"))
+        let body = chatBody.replacingOccurrences(of: JSON.string(settings.chatPrompt).jsonText, with: JSON.string("[[double: latency=\(settings.latencyMillis)ms]] \(settings.chatPrompt)").jsonText)
         let request = HTTPConnection.post("/v1/chat/completions", body: body, endpoint: upstream)
         let connections = try (0..<n).map { _ in try HTTPConnection(upstream) }
         var walls: [Double] = []
@@ -322,12 +323,12 @@ final class Bench {
         let warm = Array(walls.dropFirst())
         let median = warm.sorted()[warm.count / 2]
         log("upstream direct: \(n) concurrent requests of \(settings.latencyMillis) ms: \(String(format: "%.1f", median)) ms wall")
-        checks.append(("upstreamDirectConcurrency", .object([
-            ("inFlight", .int(n)), ("latencyMillis", .int(settings.latencyMillis)),
-            ("coldWallMillis", .number(walls[0])), ("wallMillis", .number(median)),
-            ("rounds", .array(warm.map { .number($0) })),
-            ("ratio", .number(median / Double(settings.latencyMillis))),
-        ])))
+        addCheck("upstreamDirectConcurrency", [
+            "inFlight": .int(n), "latencyMillis": .int(settings.latencyMillis),
+            "coldWallMillis": .finite(walls[0]), "wallMillis": .finite(median),
+            "rounds": .array(warm.map(JSON.finite)),
+            "ratio": .finite(median / Double(settings.latencyMillis)),
+        ])
     }
 
     func concurrencyScenario(_ target: Target) throws {
@@ -378,15 +379,15 @@ final class Bench {
         }
         let warm = Array(walls.dropFirst())
         let median = warm.sorted()[warm.count / 2]
-        var entry: [(String, JSON)] = [
-            ("tool", .string(tool)), ("inFlight", .int(n)), ("latencyMillis", .int(settings.latencyMillis)), ("failures", .int(failures)),
-            ("coldWallMillis", .number(walls[0])), ("wallMillis", .number(median)),
-            ("rounds", .array(warm.map { .number($0) })),
-            ("ratio", .number(median / Double(settings.latencyMillis))),
+        var entry: JSONObject = [
+            "tool": .string(tool), "inFlight": .int(n), "latencyMillis": .int(settings.latencyMillis), "failures": .int(failures),
+            "coldWallMillis": .finite(walls[0]), "wallMillis": .finite(median),
+            "rounds": .array(warm.map(JSON.finite)),
+            "ratio": .finite(median / Double(settings.latencyMillis)),
         ]
         if let m = session.memory() {
-            entry.append(("rssKiB", .int(m.rss)))
-            entry.append(("hwmKiB", .int(m.hwm)))
+            entry.members.append(("rssKiB", .int(m.rss)))
+            entry.members.append(("hwmKiB", .int(m.hwm)))
             record(target, "rssAfterConcurrencyKiB", .int(m.rss))
             record(target, "hwmAfterConcurrencyKiB", .int(m.hwm))
         }
@@ -405,7 +406,7 @@ final class Bench {
         var missing = 0
         // Direct: the same streamed request, time to the first token event on the bench's socket.
         let direct = try HTTPConnection(upstream)
-        let streamBody = chatBody.replacingOccurrences(of: JSON.quoted(settings.chatPrompt), with: JSON.quoted(prompt))
+        let streamBody = chatBody.replacingOccurrences(of: JSON.string(settings.chatPrompt).jsonText, with: JSON.string(prompt).jsonText)
             .replacingOccurrences(of: #""stream":false"#, with: #""stream":true"#)
         let directRequest = HTTPConnection.post("/v1/chat/completions", body: streamBody, endpoint: upstream)
         for i in 0..<(settings.streamCalls + 3) {
@@ -435,9 +436,9 @@ final class Bench {
         }
         guard let g = Summary(gaps) else { throw BenchError("\(target.name): no progress notifications seen") }
         log("\(target.name) streaming: first token → first progress p50 \(Int(g.p50)) µs, p99 \(Int(g.p99)) µs")
-        var entry: [(String, JSON)] = [("calls", .int(settings.streamCalls)), ("missing", .int(missing)), ("firstTokenToProgressMicros", g.json)]
-        if let f = Summary(firstProgress) { entry.append(("requestToFirstProgressMillis", f.json)) }
-        if let d = Summary(directFirstToken) { entry.append(("directRequestToFirstTokenMillis", d.json)) }
+        var entry: JSONObject = ["calls": .int(settings.streamCalls), "missing": .int(missing), "firstTokenToProgressMicros": g.json]
+        if let f = Summary(firstProgress) { entry.members.append(("requestToFirstProgressMillis", f.json)) }
+        if let d = Summary(directFirstToken) { entry.members.append(("directRequestToFirstTokenMillis", d.json)) }
         record(target, "streaming", .object(entry))
         if let m = session.memory() { record(target, "rssAfterStreamingKiB", .int(m.rss)) }
     }
@@ -445,9 +446,9 @@ final class Bench {
     // MARK: Sizes
 
     func sizes(_ target: Target) {
-        var entries: [(String, JSON)] = []
+        var entries = JSONObject()
         for (label, path) in target.sizes {
-            entries.append((label, .int(Bench.diskBytes(path))))
+            entries.members.append((label, .int(Bench.diskBytes(path))))
         }
         if !entries.isEmpty { record(target, "sizesBytes", .object(entries)) }
     }

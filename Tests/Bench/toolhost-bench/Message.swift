@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// The top-level facts of one JSON-RPC line, read without building a tree: which id, whether
 /// it is a result, an error or a message from the server, and where `params`/`result` sit.
 /// Key order differs between servers (Python's pydantic, Swift's JSONEncoder, toolhost), so
@@ -91,6 +93,6 @@ enum Requests {
     /// - Parameter arguments: the arguments object as JSON text.
     static func call(id: Int, tool: String, arguments: String, progressToken: Int? = nil) -> String {
         let meta = progressToken.map { #""_meta":{"progressToken":\#($0)},"# } ?? ""
-        return #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{\#(meta)"name":\#(JSON.quoted(tool)),"arguments":\#(arguments)}}"#
+        return #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{\#(meta)"name":\#(JSON.string(tool).jsonText),"arguments":\#(arguments)}}"#
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ToolHostJSON
 
 /// One MCP server command to measure, and which scenarios apply to it.
 struct Target {
@@ -77,14 +78,14 @@ struct Settings {
     }
 
     var json: JSON {
-        .object([
-            ("spawns", .int(spawns)), ("callSeconds", .number(callSeconds)), ("callRuns", .int(callRuns)),
-            ("overheadCalls", .int(overheadCalls)), ("overheadCallsSlow", .int(overheadCallsSlow)),
-            ("concurrency", .int(concurrency)), ("latencyMillis", .int(latencyMillis)),
-            ("concurrencyRounds", .int(concurrencyRounds)), ("streamCalls", .int(streamCalls)),
-            ("streamLatencyMillis", .int(streamLatencyMillis)), ("streamTokenDelayMillis", .int(streamTokenDelayMillis)),
-            ("chatPrompt", .string(chatPrompt)), ("maxTokens", .int(maxTokens)),
-        ])
+        [
+            "spawns": .int(spawns), "callSeconds": .finite(callSeconds), "callRuns": .int(callRuns),
+            "overheadCalls": .int(overheadCalls), "overheadCallsSlow": .int(overheadCallsSlow),
+            "concurrency": .int(concurrency), "latencyMillis": .int(latencyMillis),
+            "concurrencyRounds": .int(concurrencyRounds), "streamCalls": .int(streamCalls),
+            "streamLatencyMillis": .int(streamLatencyMillis), "streamTokenDelayMillis": .int(streamTokenDelayMillis),
+            "chatPrompt": .string(chatPrompt), "maxTokens": .int(maxTokens),
+        ]
     }
 }
 
@@ -104,51 +105,51 @@ struct Plan {
 
     init(json: JSON, quick: Bool) throws {
         if quick { settings = .quick }
-        if let s = json["settings"]?.members {
+        if let s = json["settings"]?.objectValue {
             for (key, value) in s {
                 switch key {
-                case "spawns": settings.spawns = value.int ?? settings.spawns
-                case "callSeconds": if case .number(let d) = value { settings.callSeconds = d } else if let i = value.int { settings.callSeconds = Double(i) }
-                case "callRuns": settings.callRuns = value.int ?? settings.callRuns
-                case "overheadCalls": settings.overheadCalls = value.int ?? settings.overheadCalls
-                case "concurrency": settings.concurrency = value.int ?? settings.concurrency
-                case "latencyMillis": settings.latencyMillis = value.int ?? settings.latencyMillis
-                case "concurrencyRounds": settings.concurrencyRounds = value.int ?? settings.concurrencyRounds
-                case "streamCalls": settings.streamCalls = value.int ?? settings.streamCalls
+                case "spawns": settings.spawns = value.intValue ?? settings.spawns
+                case "callSeconds": settings.callSeconds = value.doubleValue ?? settings.callSeconds
+                case "callRuns": settings.callRuns = value.intValue ?? settings.callRuns
+                case "overheadCalls": settings.overheadCalls = value.intValue ?? settings.overheadCalls
+                case "concurrency": settings.concurrency = value.intValue ?? settings.concurrency
+                case "latencyMillis": settings.latencyMillis = value.intValue ?? settings.latencyMillis
+                case "concurrencyRounds": settings.concurrencyRounds = value.intValue ?? settings.concurrencyRounds
+                case "streamCalls": settings.streamCalls = value.intValue ?? settings.streamCalls
                 default: throw BenchError("unknown setting \(key)")
                 }
             }
         }
         if let upstream = json["upstream"] {
-            upstreamCommand = upstream["command"]?.array?.compactMap(\.string)
-            model = upstream["model"]?.string ?? model
+            upstreamCommand = upstream["command"]?.arrayValue?.compactMap(\.stringValue)
+            model = upstream["model"]?.stringValue ?? model
         }
-        responder = json["responder"]?.array?.compactMap(\.string)
-        targets = try (json["targets"]?.array ?? []).map { t in
-            guard let name = t["name"]?.string, let command = t["command"]?.array?.compactMap(\.string), !command.isEmpty else {
+        responder = json["responder"]?.arrayValue?.compactMap(\.stringValue)
+        targets = try (json["targets"]?.arrayValue ?? []).map { t in
+            guard let name = t["name"]?.stringValue, let command = t["command"]?.arrayValue?.compactMap(\.stringValue), !command.isEmpty else {
                 throw BenchError("each target needs a name and a command")
             }
             var scenarios = Set<Scenario>()
-            for s in t["scenarios"]?.array?.compactMap(\.string) ?? ["spawn"] {
+            for s in t["scenarios"]?.arrayValue?.compactMap(\.stringValue) ?? ["spawn"] {
                 guard let scenario = Scenario(rawValue: s) else { throw BenchError("\(name): unknown scenario \(s)") }
                 scenarios.insert(scenario)
             }
-            var target = Target(name: name, label: t["label"]?.string ?? name, command: command, scenarios: scenarios)
-            target.environmentTemplate = (t["env"]?.members ?? []).compactMap { key, value in value.string.map { (key, $0) } }
-            if let tool = t["echoTool"]?.string { target.echoTool = tool }
-            if let args = t["echoArguments"] { target.echoArguments = args.string ?? args.serialized() }
-            for extra in t["extraCalls"]?.array ?? [] {
-                guard let tool = extra["tool"]?.string, let args = extra["arguments"] else { continue }
-                target.extraCalls.append((extra["label"]?.string ?? tool, tool, args.string ?? args.serialized()))
+            var target = Target(name: name, label: t["label"]?.stringValue ?? name, command: command, scenarios: scenarios)
+            target.environmentTemplate = (t["env"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (key, $0) } }
+            if let tool = t["echoTool"]?.stringValue { target.echoTool = tool }
+            if let args = t["echoArguments"] { target.echoArguments = args.stringValue ?? args.jsonText }
+            for extra in t["extraCalls"]?.arrayValue ?? [] {
+                guard let tool = extra["tool"]?.stringValue, let args = extra["arguments"] else { continue }
+                target.extraCalls.append((extra["label"]?.stringValue ?? tool, tool, args.stringValue ?? args.jsonText))
             }
-            if let tool = t["chatTool"]?.string { target.chatTool = tool }
-            if let c = t["concurrencyTool"], let tool = c["tool"]?.string, let args = c["arguments"] {
-                target.concurrencyTool = (tool, args.string ?? args.serialized())
+            if let tool = t["chatTool"]?.stringValue { target.chatTool = tool }
+            if let c = t["concurrencyTool"], let tool = c["tool"]?.stringValue, let args = c["arguments"] {
+                target.concurrencyTool = (tool, args.stringValue ?? args.jsonText)
             }
-            if let timeout = t["startTimeoutMillis"]?.int { target.startTimeoutMillis = timeout }
-            target.sizes = (t["sizes"]?.members ?? []).compactMap { key, value in value.string.map { (key, $0) } }
-            target.note = t["note"]?.string
-            target.slow = t["slow"]?.bool ?? false
+            if let timeout = t["startTimeoutMillis"]?.intValue { target.startTimeoutMillis = timeout }
+            target.sizes = (t["sizes"]?.objectValue ?? [:]).compactMap { key, value in value.stringValue.map { (key, $0) } }
+            target.note = t["note"]?.stringValue
+            target.slow = t["slow"]?.boolValue ?? false
             return target
         }
     }

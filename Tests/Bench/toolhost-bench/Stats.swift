@@ -1,3 +1,5 @@
+import ToolHostJSON
+
 /// Order statistics of a sample (nearest rank), in the sample's unit.
 struct Summary: Sendable {
     let count: Int
@@ -27,9 +29,25 @@ struct Summary: Sendable {
     }
 
     var json: JSON {
-        .object([
-            ("count", .int(count)), ("min", .number(min)), ("p10", .number(p10)), ("p50", .number(p50)),
-            ("p90", .number(p90)), ("p99", .number(p99)), ("max", .number(max)), ("mean", .number(mean)),
-        ])
+        [
+            "count": .int(count), "min": .finite(min), "p10": .finite(p10), "p50": .finite(p50),
+            "p90": .finite(p90), "p99": .finite(p99), "max": .finite(max), "mean": .finite(mean),
+        ]
+    }
+}
+
+extension JSON {
+    /// The value as the results are written: numbers with a fraction or an exponent to three
+    /// decimals (plenty for timings in µs and ms, and the file stays readable), integers as
+    /// they are. The figures themselves keep full precision until then (the table reads them).
+    var roundedForOutput: JSON {
+        switch self {
+        case .number(let n) where !n.isPlainInteger:
+            let value = n.doubleValue, rounded = (value * 1000).rounded() / 1000
+            return .double(rounded.isFinite ? rounded : value)
+        case .array(let items): return .array(items.map(\.roundedForOutput))
+        case .object(let object): return .object(JSONObject(object.members.map { (key: $0.key, value: $0.value.roundedForOutput) }))
+        default: return self
+        }
     }
 }

@@ -1,23 +1,18 @@
 import Foundation
+import ToolHostJSON
 
 /// The plain-text table printed at the end of a run: one row per measured figure, one column
 /// per server. (scripts/bench turns the JSON into docs/BENCHMARKS.md with ratios and a chart.)
 enum Table {
     static func render(_ output: JSON) -> String {
-        let targets = output["targets"]?.array ?? []
+        let targets = output["targets"]?.arrayValue ?? []
         var rows: [(String, [String])] = []
 
         func row(_ title: String, _ cell: (JSON) -> String?) {
             let cells = targets.map { cell($0) ?? "" }
             if cells.contains(where: { !$0.isEmpty }) { rows.append((title, cells.map { $0.isEmpty ? "–" : $0 })) }
         }
-        func number(_ value: JSON?) -> Double? {
-            switch value {
-            case .int(let i)?: return Double(i)
-            case .number(let d)?: return d
-            default: return nil
-            }
-        }
+        func number(_ value: JSON?) -> Double? { value?.doubleValue }
         func ms(_ d: Double) -> String { d >= 100 ? String(format: "%.0f ms", d) : String(format: "%.2f ms", d) }
         func us(_ d: Double) -> String { String(format: "%.0f µs", d) }
         func mib(_ kib: Double) -> String { String(format: "%.1f MB", kib / 1024) }
@@ -26,14 +21,14 @@ enum Table {
         for method in ["initialize", "server/discover"] {
             row("1. spawn → \(method) answer, p50") { t in
                 guard let m = t["spawn"]?[method], let p50 = number(m["ms"]?["p50"]) else { return nil }
-                let answer = m["answer"]?.string ?? ""
+                let answer = m["answer"]?.stringValue ?? ""
                 return ms(p50) + (answer == "result" ? "" : " (\(answer))")
             }
         }
         for index in 0..<2 {
             row(index == 0 ? "2. trivial calls/s pipelined (tool)" : "2. … second tool") { t in
-                guard case .object(let calls)? = t["calls"], calls.count > index, let rate = number(calls[index].1["callsPerSecond"]) else { return nil }
-                return String(format: "%.0f", rate) + " (\(calls[index].0))"
+                guard let calls = t["calls"]?.objectValue?.members, calls.count > index, let rate = number(calls[index].value["callsPerSecond"]) else { return nil }
+                return String(format: "%.0f", rate) + " (\(calls[index].key))"
             }
         }
         row("3. vllm_chat direct, p50") { t in number(t["overhead"]?["directMicros"]?["p50"]).map(us) }
@@ -54,12 +49,12 @@ enum Table {
             return mib(rss) + (number(t["hwmAfterConcurrencyKiB"]).map { " (\(mib($0)))" } ?? "")
         }
         var sizeLabels: [String] = []
-        for t in targets { for (label, _) in t["sizesBytes"]?.members ?? [] where !sizeLabels.contains(label) { sizeLabels.append(label) } }
+        for t in targets { for (label, _) in t["sizesBytes"]?.objectValue ?? [:] where !sizeLabels.contains(label) { sizeLabels.append(label) } }
         for label in sizeLabels {
             row("6. size: \(label)") { t in number(t["sizesBytes"]?[label]).map(size) }
         }
 
-        let headers = targets.map { $0["name"]?.string ?? "?" }
+        let headers = targets.map { $0["name"]?.stringValue ?? "?" }
         let firstWidth = max(12, rows.map(\.0.count).max() ?? 0)
         let widths = headers.indices.map { i in max(headers[i].count, rows.map { $0.1[i].count }.max() ?? 0) }
         func line(_ first: String, _ cells: [String]) -> String {
@@ -74,8 +69,8 @@ enum Table {
         if let direct = output["checks"]?["upstreamDirectConcurrency"], let wall = number(direct["wallMillis"]) {
             out.append(String(format: "upstream alone, 256 direct concurrent requests: %@", ms(wall)))
         }
-        if let load = output["load"]?.members {
-            out.append("load average (1/5/15 min): " + load.map { "\($0.0) \(($0.1["loadAverage"] ?? .null).serialized())" }.joined(separator: ", "))
+        if let load = output["load"]?.objectValue {
+            out.append("load average (1/5/15 min): " + load.map { "\($0.key) \(($0.value["loadAverage"] ?? .null).roundedForOutput.jsonText)" }.joined(separator: ", "))
             out.append("CPU used by other processes (share of all cores): " + load.dropFirst().map { key, value in
                 String(format: "%@ %.0f%%", key, 100 * (number(value["otherCPUShare"]) ?? 0))
             }.joined(separator: ", "))

@@ -7,6 +7,7 @@
 // The plan names the servers (targets), the scenarios each takes part in, and the upstream
 // helper (the vLLM double) for scenarios 3–5. scripts/bench writes the plan and runs this.
 import Foundation
+import ToolHostJSON
 
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +32,7 @@ var quick = false
 var jsonPath: String?
 var logDirectory: String?
 var only: Set<String>?
-var meta: [(String, JSON)] = []
+var meta = JSONObject()
 var adHocScenarios: [String] = ["spawn", "calls"]
 var adHocTool = "echo"
 var adHocArguments = #"{"text":"hello"}"#
@@ -52,7 +53,7 @@ while let arg = args.popFirst() {
     case "--meta":
         let kv = value()
         guard let eq = kv.firstIndex(of: "=") else { usage() }
-        meta.append((String(kv[..<eq]), .string(String(kv[kv.index(after: eq)...]))))
+        meta.members.append((String(kv[..<eq]), .string(String(kv[kv.index(after: eq)...]))))
     case "--scenarios": adHocScenarios = value().split(separator: ",").map(String.init)
     case "--tool": adHocTool = value()
     case "--arguments": adHocArguments = value()
@@ -65,16 +66,19 @@ while let arg = args.popFirst() {
 let plan: Plan
 do {
     if let planPath {
-        plan = try Plan(json: JSON.parse(Data(contentsOf: URL(fileURLWithPath: planPath))), quick: quick)
+        let data = try Data(contentsOf: URL(fileURLWithPath: planPath))
+        let json: JSON
+        do { json = try JSON(parsing: data) } catch { throw BenchError("plan: \(error)") }
+        plan = try Plan(json: json, quick: quick)
     } else {
         guard !adHocCommand.isEmpty else { usage() }
-        let target = JSON.object([
-            ("name", .string(URL(fileURLWithPath: adHocCommand[0]).lastPathComponent)),
-            ("command", .array(adHocCommand.map { .string($0) })),
-            ("scenarios", .array(adHocScenarios.map { .string($0) })),
-            ("echoTool", .string(adHocTool)), ("echoArguments", .string(adHocArguments)),
-        ])
-        plan = try Plan(json: .object([("targets", .array([target]))]), quick: quick)
+        let target: JSON = [
+            "name": .string(URL(fileURLWithPath: adHocCommand[0]).lastPathComponent),
+            "command": .array(adHocCommand.map(JSON.string)),
+            "scenarios": .array(adHocScenarios.map(JSON.string)),
+            "echoTool": .string(adHocTool), "echoArguments": .string(adHocArguments),
+        ]
+        plan = try Plan(json: ["targets": [target]], quick: quick)
     }
 } catch {
     FileHandle.standardError.write(Data("toolhost-bench: \(error)\n".utf8))
@@ -119,21 +123,21 @@ var lastCPU = (busy: machineBusySeconds(), own: ownCPUSeconds(), upstream: 0.0, 
     let other = max(0, (now.busy - lastCPU.busy) - (now.own - lastCPU.own) - upstreamDelta)
     let wall = Nanos(from: lastCPU.at, to: now.at).seconds
     lastCPU = now
-    return .object([
-        ("loadAverage", .array(parts.map { .number($0) })),
-        ("otherCPUSeconds", .number(other)), ("wallSeconds", .number(wall)),
-        ("otherCPUShare", .number(wall > 0 ? other / (wall * Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : 0)),
-    ])
+    return [
+        "loadAverage": .array(parts.map(JSON.finite)),
+        "otherCPUSeconds": .finite(other), "wallSeconds": .finite(wall),
+        "otherCPUShare": .finite(wall > 0 ? other / (wall * Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : 0),
+    ]
 }
 
-var loads: [(String, JSON)] = [("start", loadAverage())]
+var loads: JSONObject = ["start": loadAverage()]
 let startedAt = monotonicNanos()
-var failures: [(String, JSON)] = []
+var failures = JSONObject()
 
 @MainActor func attempt(_ what: String, _ body: () throws -> Void) {
     do { try body() } catch {
         bench.log("\(what): \(error)")
-        failures.append((what, .string("\(error)")))
+        failures.members.append((what, .string("\(error)")))
     }
 }
 
@@ -147,7 +151,7 @@ if let responder = plan.responder, targets.contains(where: { $0.scenarios.contai
         quickSettings.settings.callRuns = 1
         let ceiling = Bench(plan: quickSettings, logDirectory: logs)
         try ceiling.callsScenario(cat)
-        if case .object(let entries)? = ceiling.resultsJSON(for: cat)["calls"], let echo = entries.first?.1 {
+        if let echo = ceiling.resultsJSON(for: cat)["calls"]?.objectValue?.members.first?.value {
             bench.addCheck("benchCeilingCallsPerSecond", echo["callsPerSecond"] ?? .null)
         }
     }
@@ -162,13 +166,13 @@ let spawnTargets = targets.filter { $0.scenarios.contains(.spawn) }
 if !spawnTargets.isEmpty {
     bench.log("scenario 1: spawn → first answer, \(plan.settings.spawns) spawns × 2 handshakes × \(spawnTargets.count) servers")
     bench.spawnScenario(spawnTargets)
-    loads.append(("afterSpawn", loadAverage()))
+    loads.members.append(("afterSpawn", loadAverage()))
 }
 for target in targets where target.scenarios.contains(.calls) {
     bench.log("scenario 2: pipelined calls, \(target.name)")
     attempt("\(target.name) calls") { try bench.callsScenario(target) }
 }
-loads.append(("afterCalls", loadAverage()))
+loads.members.append(("afterCalls", loadAverage()))
 for target in targets where target.scenarios.contains(.concurrency) && target.concurrencyTool != nil {
     bench.log("scenario 4 without upstream: \(plan.settings.concurrency) concurrent \(target.concurrencyTool!.tool) of \(plan.settings.latencyMillis) ms, \(target.name)")
     attempt("\(target.name) concurrency") { try bench.concurrencyScenario(target) }
@@ -178,14 +182,14 @@ if bench.upstream != nil {
         bench.log("scenario 3: vllm_chat overhead, \(target.name)")
         attempt("\(target.name) overhead") { try bench.overheadScenario(target, slow: target.slow) }
     }
-    loads.append(("afterOverhead", loadAverage()))
+    loads.members.append(("afterOverhead", loadAverage()))
     if targets.contains(where: { $0.scenarios.contains(.concurrency) && $0.concurrencyTool == nil }) {
         bench.log("scenario 4: \(plan.settings.concurrency) concurrent calls, upstream latency \(plan.settings.latencyMillis) ms")
         attempt("direct concurrency") { try bench.directConcurrency() }
         for target in targets where target.scenarios.contains(.concurrency) && target.concurrencyTool == nil {
             attempt("\(target.name) concurrency") { try bench.concurrencyScenario(target) }
         }
-        loads.append(("afterConcurrency", loadAverage()))
+        loads.members.append(("afterConcurrency", loadAverage()))
     }
     for target in targets where target.scenarios.contains(.streaming) {
         bench.log("scenario 5: streaming, \(target.name)")
@@ -194,7 +198,7 @@ if bench.upstream != nil {
     bench.stopUpstream()
 }
 for target in targets { bench.sizes(target) }
-loads.append(("end", loadAverage()))
+loads.members.append(("end", loadAverage()))
 
 // MARK: Output
 
@@ -209,29 +213,31 @@ func machine() -> JSON {
     let memory = ((try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
     let os = ((try? String(contentsOfFile: "/etc/os-release", encoding: .utf8)) ?? "").split(separator: "\n")
         .first { $0.hasPrefix("PRETTY_NAME=") }.map { String($0.dropFirst(12)).trimmingCharacters(in: "\"") } ?? "?"
-    return .object([
-        ("os", .string(os)), ("kernel", .string("\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))")),
-        ("cpu", .string(model)), ("cpus", .int(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))),
-        ("memory", .string(memory.replacingOccurrences(of: "MemTotal:", with: "").trimmingCharacters(in: " "))),
-    ])
+    return [
+        "os": .string(os), "kernel": .string("\(field(uts.sysname)) \(field(uts.release)) \(field(uts.machine))"),
+        "cpu": .string(model), "cpus": .int(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+        "memory": .string(memory.replacingOccurrences(of: "MemTotal:", with: "").trimmingCharacters(in: " ")),
+    ]
 }
 
-let output = JSON.object([
-    ("meta", .object(meta + [("quick", .bool(quick)), ("seconds", .number(Nanos(from: startedAt, to: monotonicNanos()).seconds))])),
-    ("machine", machine()),
-    ("load", .object(loads)),
-    ("settings", plan.settings.json),
-    ("checks", .object(bench.checksJSON)),
-    ("failures", .object(failures)),
-    ("targets", .array(targets.map { t in
-        .object([("name", .string(t.name)), ("label", .string(t.label)), ("note", t.note.map { .string($0) } ?? .null)]
-            + bench.resultsJSON(for: t).members!)
-    })),
-])
+let output: JSON = [
+    "meta": .object(JSONObject(meta.members + [("quick", .bool(quick)), ("seconds", .finite(Nanos(from: startedAt, to: monotonicNanos()).seconds))])),
+    "machine": machine(),
+    "load": .object(loads),
+    "settings": plan.settings.json,
+    "checks": .object(bench.checksJSON),
+    "failures": .object(failures),
+    "targets": .array(targets.map { t in
+        .object(JSONObject([("name", .string(t.name)), ("label", .string(t.label)), ("note", .optional(t.note))]
+            + bench.resultsJSON(for: t).members))
+    }),
+]
 
+// Numbers to three decimals in what is written; the table reads the figures as measured.
+let written = output.roundedForOutput.prettyText
 if let jsonPath {
-    try? (output.serialized(pretty: true) + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
+    try? (written + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
 }
 print(Table.render(output))
-if jsonPath == nil { print(output.serialized(pretty: true)) }
+if jsonPath == nil { print(written) }
 exit(failures.isEmpty ? 0 : 1)
