@@ -13,11 +13,15 @@ import Darwin
 /// The writer's non-blocking paths: what a plugin thread may write itself, and what it must
 /// leave to a host thread.
 @Suite struct OutputWriterTests {
+    final class Drains: Sendable {
+        let list = Mutex<[@Sendable () -> Void]>([])
+    }
+
     /// A pipe whose write end the writer owns; drains are recorded, not run.
     final class Harness: @unchecked Sendable {
         let readFD: Int32
         let writeFD: Int32
-        let scheduled = Mutex<[@Sendable () -> Void]>([])
+        let scheduled = Drains()
         let writer: OutputWriter
 
         init(hardLimit: Int = 8 << 20) {
@@ -28,7 +32,7 @@ import Darwin
             let scheduled = self.scheduled
             writer = OutputWriter(
                 fd: fds[1], softLimit: 1 << 20, hardLimit: hardLimit,
-                schedule: { work in scheduled.withLock { $0.append(work) } },
+                schedule: { work in scheduled.list.withLock { $0.append(work) } },
                 onFailure: { _ in })
         }
 
@@ -48,7 +52,7 @@ import Darwin
 
         /// Runs the drains scheduled so far; returns how many there were.
         func runScheduled() -> Int {
-            let work = scheduled.withLock { list in
+            let work = scheduled.list.withLock { list in
                 defer { list.removeAll() }
                 return list
             }
@@ -92,7 +96,7 @@ import Darwin
         let big = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
         #expect(h.writer.offer(big))
         #expect(h.pending() == "")
-        #expect(h.scheduled.withLock { $0.count } == 1)
+        #expect(h.scheduled.list.withLock { $0.count } == 1)
         // Drain on a thread of its own while this one reads, as a client would.
         let drain = Task.detached { h.runScheduled() }
         var total = 0
