@@ -160,7 +160,8 @@ struct th_host {
     /* Finishes a call for which `invoke` returned TH_PENDING: exactly once, from any thread,
      * with TH_OK or a negative status. A negative status without a prior `result_error`
      * gives a generic error text naming the status. After it returns, `call` is invalid.
-     * It may run before `invoke` has returned TH_PENDING. */
+     * It may run before `invoke` has returned TH_PENDING. The host may write the answer
+     * to the client on the calling thread, but only when that write cannot wait. */
     void (*complete)(th_call *call, th_status status);
 
     /* Reports progress. `progress` must increase from one report to the next (others are

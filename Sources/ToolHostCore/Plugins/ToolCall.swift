@@ -35,16 +35,22 @@ public struct CallObserver: Sendable {
     public var progress: (@Sendable (_ progress: Double, _ total: Double?, _ message: String?) -> Void)?
     /// Log lines the plugin tied to this call.
     public var log: (@Sendable (LogLevel, String) -> Void)?
-    /// The result; called exactly once, on a host thread.
+    /// The result; called exactly once, on a host thread (unless `completeNow` took it).
     public var complete: @Sendable (ToolCall, CallOutcome) -> Void
+    /// The result of a call the plugin completed from its own thread, delivered on that thread
+    /// when that cannot block; returns false to have `complete` called on a host thread
+    /// instead. Optional: without it, such results always go to a host thread.
+    public var completeNow: (@Sendable (ToolCall, CallOutcome) -> Bool)?
 
     public init(
         progress: (@Sendable (Double, Double?, String?) -> Void)? = nil,
         log: (@Sendable (LogLevel, String) -> Void)? = nil,
+        completeNow: (@Sendable (ToolCall, CallOutcome) -> Bool)? = nil,
         complete: @escaping @Sendable (ToolCall, CallOutcome) -> Void
     ) {
         self.progress = progress
         self.log = log
+        self.completeNow = completeNow
         self.complete = complete
     }
 }
@@ -221,8 +227,8 @@ public final class ToolCall: @unchecked Sendable {
     }
 
     /// The plugin is done: `invoke` returned a final status or it called `complete`.
-    /// - Parameter deliverLater: hand the delivery to a host thread (the caller is a plugin
-    ///   thread, which must not block on the client).
+    /// - Parameter deliverLater: the caller is a plugin thread, which must not block on the
+    ///   client: deliver here only through `completeNow`, else on a host thread.
     func pluginFinished(status: Int32, deliverLater: Bool = false) {
         let result = state.withLock { s -> (CallOutcome, Bool)? in
             guard !s.pluginDone else { return nil }
@@ -248,7 +254,15 @@ public final class ToolCall: @unchecked Sendable {
             if deliver { observer.complete(self, outcome) }
             release(self)
         }
-        if deliverLater { deliverer(finish) } else { finish() }
+        if deliverLater {
+            if deliver, let now = observer.completeNow, now(self, outcome) {
+                release(self)
+            } else {
+                deliverer(finish)
+            }
+        } else {
+            finish()
+        }
     }
 
     /// `th_host.complete`, called by the plugin from any thread.

@@ -26,6 +26,7 @@ final class OutputWriter: @unchecked Sendable {
     private let hardLimit: Int
     private let onFailure: @Sendable (Int32) -> Void
     private let schedule: @Sendable (@escaping @Sendable () -> Void) -> Void
+    private let output: OutputKind
 
     /// - Parameters:
     ///   - fd: the file descriptor to write (1 for stdout).
@@ -41,6 +42,7 @@ final class OutputWriter: @unchecked Sendable {
         self.hardLimit = hardLimit
         self.schedule = schedule
         self.onFailure = onFailure
+        output = OutputKind(fd: fd)
         buffer.reserveCapacity(64 << 10)
         spare.reserveCapacity(64 << 10)
     }
@@ -67,29 +69,84 @@ final class OutputWriter: @unchecked Sendable {
         return drainLocked()
     }
 
-    /// Queues one message without ever blocking: when no write is under way, a drain is
-    /// scheduled on another thread. Messages keep their order with those of ``send(_:)``.
+    /// Queues one message without ever blocking. When no write is under way it is written at
+    /// once on this thread if that cannot block (see ``OutputKind``), else a drain is scheduled
+    /// on another thread. Messages keep their order with those of ``send(_:)``.
     /// - Parameter droppable: drop the message when the backlog is over `softLimit`.
     /// - Returns: false when the message was dropped.
     @discardableResult
     func post(_ message: [UInt8], droppable: Bool) -> Bool {
         lock.lock()
-        defer { lock.unlock() }
-        if failed || (droppable && buffer.count > softLimit) { return false }
+        if failed || (droppable && buffer.count > softLimit) {
+            lock.unlock()
+            return false
+        }
+        append(message)
+        return writeWithoutBlocking()
+    }
+
+    /// Queues a response from a thread that must not block (a plugin's own thread), written
+    /// like ``post(_:droppable:)``; unlike it, it keeps the backlog bound of ``send(_:)``.
+    /// - Returns: false, having queued nothing, when the backlog is over `hardLimit` (the
+    ///   caller then sends from a host thread, which waits) or the output has failed.
+    func offer(_ message: [UInt8]) -> Bool {
+        lock.lock()
+        if failed || buffer.count > hardLimit {
+            lock.unlock()
+            return false
+        }
+        append(message)
+        return writeWithoutBlocking()
+    }
+
+    private func append(_ message: [UInt8]) {
         buffer.append(contentsOf: message)
         buffer.append(0x0A)
-        if !writing && !drainScheduled {
-            drainScheduled = true
-            schedule { [self] in
-                lock.lock()
-                drainScheduled = false
-                if writing || buffer.isEmpty {
-                    lock.unlock()
-                    return
-                }
-                writing = true
-                _ = drainLocked()
+    }
+
+    /// With the lock held and something queued: writes the buffer here when no write is under
+    /// way and the write cannot block, else makes sure a drain is under way or scheduled.
+    /// Returns with the lock released.
+    private func writeWithoutBlocking() -> Bool {
+        if writing || drainScheduled {
+            lock.unlock()
+            return true
+        }
+        if output.acceptsWithoutBlocking(fd, buffer.count) {
+            writing = true
+            swap(&buffer, &spare)
+            lock.unlock()
+            let error = writeAll(spare)
+            spare.removeAll(keepingCapacity: true)
+            lock.lock()
+            writing = false
+            if error != 0 {
+                failed = true
+                buffer.removeAll()
             }
+            lock.broadcast()
+            if error != 0 {
+                lock.unlock()
+                onFailure(error)
+                return true
+            }
+            // What others queued meanwhile is drained elsewhere: this thread must not wait.
+            if buffer.isEmpty {
+                lock.unlock()
+                return true
+            }
+        }
+        drainScheduled = true
+        lock.unlock()
+        schedule { [self] in
+            lock.lock()
+            drainScheduled = false
+            if writing || buffer.isEmpty {
+                lock.unlock()
+                return
+            }
+            writing = true
+            _ = drainLocked()
         }
         return true
     }
@@ -123,6 +180,11 @@ final class OutputWriter: @unchecked Sendable {
         lock.withLock { buffer.count > softLimit }
     }
 
+    /// True when senders of responses would wait (the backlog is over `hardLimit`).
+    var isOverHardLimit: Bool {
+        lock.withLock { buffer.count > hardLimit }
+    }
+
     /// Waits until everything queued so far has been written (or the output failed).
     func flush() {
         lock.lock()
@@ -142,6 +204,56 @@ final class OutputWriter: @unchecked Sendable {
                 offset += n
             }
             return 0
+        }
+    }
+}
+
+/// What kind of file the output is, for writes that must not block: a write to a regular file
+/// never waits for the client, and one to an empty pipe waits only when it is larger than the
+/// pipe. Anything else (a socket, a terminal) is written by a thread that may wait.
+struct OutputKind: Sendable {
+    private enum Kind {
+        case file
+        case pipe(capacity: Int)
+        case other
+    }
+
+    private let kind: Kind
+
+    init(fd: Int32) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            kind = .other
+            return
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            kind = .file
+        case S_IFIFO:
+            #if os(Linux)
+            // F_GETPIPE_SZ; the pipe's size only changes if someone sets it, and then it grows.
+            let capacity = fcntl(fd, 1032)
+            kind = capacity > 0 ? .pipe(capacity: Int(capacity)) : .other
+            #else
+            kind = .pipe(capacity: Int(PIPE_BUF))
+            #endif
+        default:
+            kind = .other
+        }
+    }
+
+    /// True when writing `count` bytes to `fd` now cannot block (this being its only writer).
+    func acceptsWithoutBlocking(_ fd: Int32, _ count: Int) -> Bool {
+        switch kind {
+        case .file:
+            return true
+        case .pipe(let capacity):
+            guard count <= capacity else { return false }
+            var unread: Int32 = 0
+            // The client only ever empties the pipe further, so room seen now stays.
+            return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0
+        case .other:
+            return false
         }
     }
 }
