@@ -258,19 +258,31 @@ final class Bench {
         var directTimes: [Double] = [], viaTimes: [Double] = [], paired: [Double] = []
         var failures = 0
         let upstreamCPUBefore = upstreamPID.flatMap(Child.cpuMillis(of:))
-        for i in 0..<(count + 20) {
-            // Interleaved, so drift in machine load touches both sides alike; 20 warm-up pairs.
-            let t0 = monotonicNanos()
-            try direct.send(request)
-            let status = try direct.receive(deadline: t0 + 30_000_000_000)
-            let d = Nanos(from: t0, to: monotonicNanos())
-            let (shape, v) = try session.call(tool: target.chatTool, arguments: arguments)
-            if status != 200 || !shape.isResult || shape.toolError { failures += 1 }
-            if i >= 20 {
-                directTimes.append(d.micros)
-                viaTimes.append(v.micros)
-                paired.append(v.micros - d.micros)
+        // Alternating blocks of 25 direct requests and 25 calls through the server, so drift in
+        // machine load touches both sides alike, while neither side runs in the wake of the
+        // other: what a server still does just after it has answered (freeing, returning a
+        // connection to its pool) would otherwise be charged to the next direct request.
+        // The first pair of blocks warms up.
+        let block = 25
+        let blocks = (count + block - 1) / block + 1
+        for b in 0..<blocks {
+            var ds: [Double] = [], vs: [Double] = []
+            for _ in 0..<block {
+                let t0 = monotonicNanos()
+                try direct.send(request)
+                let status = try direct.receive(deadline: t0 + 30_000_000_000)
+                ds.append(Nanos(from: t0, to: monotonicNanos()).micros)
+                if status != 200 { failures += 1 }
             }
+            for _ in 0..<block {
+                let (shape, v) = try session.call(tool: target.chatTool, arguments: arguments)
+                vs.append(v.micros)
+                if !shape.isResult || shape.toolError { failures += 1 }
+            }
+            guard b > 0 else { continue }
+            directTimes += ds
+            viaTimes += vs
+            paired += zip(vs, ds).map { $0 - $1 }
         }
         let upstreamCPUAfter = upstreamPID.flatMap(Child.cpuMillis(of:))
         let upstreamCPU = upstreamCPUBefore.flatMap { before in upstreamCPUAfter.map { $0 - before } }
@@ -281,7 +293,7 @@ final class Bench {
             "directMicros": d.json, "throughMicros": v.json, "pairedDifferenceMicros": p.json,
             "overheadP50Micros": .finite(v.p50 - d.p50), "overheadP99Micros": .finite(v.p99 - d.p99),
         ]
-        if let upstreamCPU { entry.members.append(("upstreamCPUMillisPerRequest", .finite(upstreamCPU / Double(2 * (count + 20))))) }
+        if let upstreamCPU { entry.members.append(("upstreamCPUMillisPerRequest", .finite(upstreamCPU / Double(2 * blocks * block)))) }
         record(target, "overhead", .object(entry))
         if let m = session.memory() {
             record(target, "rssAfterOverheadKiB", .int(m.rss))
