@@ -56,7 +56,7 @@ extension MCPServer {
         let observer = CallObserver(
             progress: progress,
             log: { [weak self] level, message in self?.sendCallLog(context, tool: tool, level: level, message: message) },
-            completeNow: { [weak self] call, outcome in self?.deliverNow(call, outcome, context) ?? false },
+            completeNow: { [weak self] call, outcome in self?.deliver(call, outcome, context, fromPluginThread: true) ?? false },
             complete: { [weak self] call, outcome in self?.deliver(call, outcome, context) })
 
         let call: ToolCall? = inFlight.withLock { table in
@@ -75,7 +75,14 @@ extension MCPServer {
     }
 
     /// Answers a finished call, unless the client cancelled it (then nothing is sent).
-    private func deliver(_ call: ToolCall, _ outcome: CallOutcome, _ context: RequestContext) {
+    /// - Parameter fromPluginThread: the caller is a plugin's thread, which must not block:
+    ///   the answer is written there only when the write cannot block (the usual case: the
+    ///   client keeps up), else it waits in the writer's queue for a host thread.
+    /// - Returns: false, having done nothing, when a plugin thread cannot deliver this answer
+    ///   (the writer's backlog is full, or it belongs to a batch): a host thread must.
+    @discardableResult
+    private func deliver(_ call: ToolCall, _ outcome: CallOutcome, _ context: RequestContext, fromPluginThread: Bool = false) -> Bool {
+        if fromPluginThread && (context.batch != nil || writer.isOverHardLimit) { return false }
         let wanted = inFlight.withLock { table -> Bool in
             guard case .call(let current)? = table[context.id], current === call else { return false }
             table[context.id] = nil
@@ -83,24 +90,14 @@ extension MCPServer {
         }
         guard wanted else {
             context.batch?.add(nil)
-            return
-        }
-        reply(context, ResultShaper.callResult(outcome, tool: call.tool, revision: context.revision))
-    }
-
-    /// ``deliver(_:_:_:)`` on a plugin's thread, which must not block: the answer is written
-    /// there only when the write cannot block (the usual case: the client keeps up), else it
-    /// waits in the writer's queue for a host thread. False when the writer's backlog is full
-    /// or the answer belongs to a batch: a host thread delivers it then.
-    private func deliverNow(_ call: ToolCall, _ outcome: CallOutcome, _ context: RequestContext) -> Bool {
-        guard context.batch == nil, !writer.isOverHardLimit else { return false }
-        let wanted = inFlight.withLock { table -> Bool in
-            guard case .call(let current)? = table[context.id], current === call else { return false }
-            table[context.id] = nil
             return true
         }
-        guard wanted else { return true }
-        let bytes = RPCEncoder.response(id: context.id, result: ResultShaper.callResult(outcome, tool: call.tool, revision: context.revision))
+        let result = ResultShaper.callResult(outcome, tool: call.tool, revision: context.revision)
+        guard fromPluginThread else {
+            reply(context, result)
+            return true
+        }
+        let bytes = RPCEncoder.response(id: context.id, result: result)
         if !writer.offer(bytes) {
             // The backlog filled up meanwhile: a host thread waits for room.
             host.pool.submit { [writer] in writer.send(bytes) }

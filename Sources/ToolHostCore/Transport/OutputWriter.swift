@@ -114,25 +114,13 @@ final class OutputWriter: @unchecked Sendable {
         }
         if output.acceptsWithoutBlocking(fd, buffer.count) {
             writing = true
-            swap(&buffer, &spare)
-            lock.unlock()
-            let error = writeAll(spare)
-            spare.removeAll(keepingCapacity: true)
-            lock.lock()
+            let error = writeQueued()
             writing = false
-            if error != 0 {
-                failed = true
-                buffer.removeAll()
-            }
             lock.broadcast()
-            if error != 0 {
-                lock.unlock()
-                onFailure(error)
-                return true
-            }
             // What others queued meanwhile is drained elsewhere: this thread must not wait.
-            if buffer.isEmpty {
+            if error != 0 || buffer.isEmpty {
                 lock.unlock()
+                if error != 0 { onFailure(error) }
                 return true
             }
         }
@@ -156,22 +144,29 @@ final class OutputWriter: @unchecked Sendable {
     private func drainLocked() -> Bool {
         var error: Int32 = 0
         while !buffer.isEmpty && !failed {
-            swap(&buffer, &spare)
-            lock.unlock()
-            error = writeAll(spare)
-            spare.removeAll(keepingCapacity: true)
-            lock.lock()
-            if error != 0 {
-                failed = true
-                buffer.removeAll()
-            }
-            lock.broadcast()
+            error = writeQueued()
         }
         writing = false
         lock.broadcast()
         lock.unlock()
         if error != 0 { onFailure(error) }
         return error == 0
+    }
+
+    /// Writes what is queued, in one go: called with the lock held and `writing` set; the lock
+    /// is released during the write and held again on return. Returns errno, or 0.
+    private func writeQueued() -> Int32 {
+        swap(&buffer, &spare)
+        lock.unlock()
+        let error = writeAll(spare)
+        spare.removeAll(keepingCapacity: true)
+        lock.lock()
+        if error != 0 {
+            failed = true
+            buffer.removeAll()
+        }
+        lock.broadcast()
+        return error
     }
 
     /// True while the client reads slower than the host writes (the backlog is over
@@ -231,8 +226,9 @@ struct OutputKind: Sendable {
             kind = .file
         case S_IFIFO:
             #if os(Linux)
-            // F_GETPIPE_SZ; the pipe's size only changes if someone sets it, and then it grows.
-            let capacity = fcntl(fd, 1032)
+            // The pipe's size only changes if someone sets it, and then it grows.
+            let F_GETPIPE_SZ: Int32 = 1032  // <fcntl.h>; Glibc's module leaves it out
+            let capacity = fcntl(fd, F_GETPIPE_SZ)
             kind = capacity > 0 ? .pipe(capacity: Int(capacity)) : .other
             #else
             kind = .pipe(capacity: Int(PIPE_BUF))
