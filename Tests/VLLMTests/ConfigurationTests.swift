@@ -52,8 +52,10 @@ import Testing
         (#"{"default_max_tokens":"many"}"#, "default_max_tokens"),
         (#"{"default_max_tokens":"1.5"}"#, "default_max_tokens"),
         (#"{"default_temperature":"-1"}"#, "default_temperature"),
+        (#"{"default_temperature":"2.5"}"#, "default_temperature"),
         (#"{"default_timeout":"soon"}"#, "default_timeout"),
         (#"{"base_url":"gpu-box:8000"}"#, "base_url"),
+        (#"{"base_url":"http://gpu box:8000"}"#, "base_url"),
         (#"{"stream":"sometimes"}"#, "stream"),
     ])
     func badValuesNameTheSetting(json: String, key: String) throws {

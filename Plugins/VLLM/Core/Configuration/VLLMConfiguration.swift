@@ -1,5 +1,11 @@
 import ToolHostJSON
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The plugin's settings, read from the JSON object the host builds from its configuration file
 /// (`plugins.vllm`) and from `VLLM_*` environment variables (`VLLM_BASE_URL` → `base_url`).
 ///
@@ -73,7 +79,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
                 model = (text?.isEmpty ?? true) ? nil : text
             case "default_temperature":
                 guard let number = try Self.number(key, value) else { continue }
-                guard number >= 0 else { throw ConfigurationError.invalid(key, value, "a number from 0 to 2") }
+                guard number >= 0, number <= 2 else { throw ConfigurationError.invalid(key, value, "a number from 0 to 2") }
                 defaultTemperature = number
             case "default_max_tokens":
                 guard let number = try Self.number(key, value) else { continue }
@@ -127,6 +133,11 @@ package struct VLLMConfiguration: Sendable, Equatable {
             text.removeLast(3)
             while text.hasSuffix("/") { text.removeLast() }
             notes.append("base_url ends with /v1; the plugin adds /v1 itself, so it uses \(Redaction.url(text))")
+        }
+        // Every request URL is this plus a route: one that does not parse is refused now, not
+        // at every call.
+        guard URL(string: text + "/v1/models") != nil else {
+            throw ConfigurationError("base_url (VLLM_BASE_URL) is not a usable URL: \"\(Redaction.url(text))\"")
         }
         baseURL = text
     }

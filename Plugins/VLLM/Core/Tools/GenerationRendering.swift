@@ -7,7 +7,7 @@ import ToolHostJSON
 /// second block mirrors the rest of the structured result (model, finish reason, reasoning) for
 /// clients that ignore structured output. An empty answer is never returned silently.
 package enum GenerationRendering {
-    package static func outcome(_ generation: Generation, chat: Bool) -> ToolOutcome {
+    package static func outcome(_ generation: Generation) -> ToolOutcome {
         var answer = generation.content
         if answer.isEmpty { answer = emptyAnswerNote(generation) }
         if let usage = generation.usage {
@@ -17,10 +17,10 @@ package enum GenerationRendering {
         if generation.finishReason == "length" {
             details += " (max_tokens reached: the answer may be cut off)"
         }
-        if chat, let reasoning = generation.reasoning {
+        if let reasoning = generation.reasoning {
             details += "\nreasoning:\n\(reasoning)"
         }
-        return ToolOutcome(texts: [answer, details], structured: structured(generation, chat: chat).jsonText)
+        return ToolOutcome(texts: [answer, details], structured: structured(generation).jsonText)
     }
 
     /// Says why there is no answer text.
@@ -37,15 +37,15 @@ package enum GenerationRendering {
         return "(The model returned an empty answer, finish_reason: \(generation.finishReason ?? "null"). If this happens every time, the server's chat template may not suit the model.)"
     }
 
-    /// The structured result: content, reasoning (chat, when present), model, finish_reason
+    /// The structured result: content, reasoning (when present: chat only), model, finish_reason
     /// (null when the server gave none), usage (when reported).
-    static func structured(_ generation: Generation, chat: Bool) -> JSON {
+    static func structured(_ generation: Generation) -> JSON {
         var object: JSONObject = [
             "content": .string(generation.content),
             "model": .string(generation.model),
             "finish_reason": .optional(generation.finishReason),
         ]
-        if chat, let reasoning = generation.reasoning { object["reasoning"] = .string(reasoning) }
+        if let reasoning = generation.reasoning { object["reasoning"] = .string(reasoning) }
         if let usage = generation.usage { object["usage"] = usage.json }
         return .object(object)
     }

@@ -12,15 +12,6 @@ package struct ToolArguments: Sendable {
         self.values = values
     }
 
-    package init(_ values: JSONObject) {
-        self.values = values
-    }
-
-    package func has(_ key: String) -> Bool {
-        if let value = values[key], !value.isNull { return true }
-        return false
-    }
-
     package func string(_ key: String) throws(ToolFailure) -> String? {
         switch values[key] {
         case nil, .null?: return nil
@@ -72,7 +63,8 @@ package struct ToolArguments: Sendable {
         }
     }
 
-    /// The optional sampling arguments shared by chat and completion.
+    /// The optional sampling arguments shared by chat and completion (chat adds
+    /// `chat_template_kwargs`).
     package func sampling() throws(ToolFailure) -> SamplingOptions {
         var options = SamplingOptions()
         options.topP = try number("top_p")
@@ -84,7 +76,6 @@ package struct ToolArguments: Sendable {
         options.frequencyPenalty = try number("frequency_penalty")
         options.repetitionPenalty = try number("repetition_penalty")
         options.responseFormat = try object("response_format")
-        options.chatTemplateKwargs = try object("chat_template_kwargs")
         return options
     }
 

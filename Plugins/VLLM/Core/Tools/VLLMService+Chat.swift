@@ -14,16 +14,9 @@ extension VLLMService {
             }
             messages.append(message)
         }
-        let (temperature, maxTokens) = try basics(args)
-        var request = GenerationRequest(model: "", input: .messages(messages), temperature: temperature, maxTokens: maxTokens)
-        request.sampling = try args.sampling()
-        let model = try args.string("model")
-        do throws(UpstreamError) {
-            let generation = try await generate(request, requestedModel: model, context: context)
-            return GenerationRendering.outcome(generation, chat: true)
-        } catch {
-            throw error.toolFailure
-        }
+        var sampling = try args.sampling()
+        sampling.chatTemplateKwargs = try args.object("chat_template_kwargs")
+        return try await run(.messages(messages), sampling: sampling, args, context: context)
     }
 
     /// `vllm_complete`.
@@ -31,14 +24,21 @@ extension VLLMService {
         guard let prompt = try args.string("prompt"), !prompt.isEmpty else {
             throw ToolFailure(.invalidArgument, "Error: No prompt provided")
         }
+        return try await run(.prompt(prompt), sampling: try args.sampling(), args, context: context)
+    }
+
+    /// What chat and completion share once their input is read: the common arguments, the
+    /// generation, the result.
+    private func run(
+        _ input: GenerationRequest.Input, sampling: SamplingOptions, _ args: ToolArguments, context: any CallContext
+    ) async throws(ToolFailure) -> ToolOutcome {
         let (temperature, maxTokens) = try basics(args)
-        var request = GenerationRequest(model: "", input: .prompt(prompt), temperature: temperature, maxTokens: maxTokens)
-        request.sampling = try args.sampling()
-        request.sampling.chatTemplateKwargs = nil
+        var request = GenerationRequest(model: "", input: input, temperature: temperature, maxTokens: maxTokens)
+        request.sampling = sampling
         let model = try args.string("model")
         do throws(UpstreamError) {
             let generation = try await generate(request, requestedModel: model, context: context)
-            return GenerationRendering.outcome(generation, chat: false)
+            return GenerationRendering.outcome(generation)
         } catch {
             throw error.toolFailure
         }

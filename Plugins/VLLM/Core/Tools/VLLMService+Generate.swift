@@ -52,7 +52,8 @@ extension VLLMService {
                 client.models.invalidate()
                 let fresh: Result<[ModelCard], UpstreamError>
                 do throws(UpstreamError) {
-                    fresh = .success(try await client.fetchModels())
+                    // One read of the list for every call that learns it is stale at once.
+                    fresh = .success(try await client.servedModels())
                 } catch let listError {
                     fresh = .failure(listError)
                 }

@@ -27,13 +27,11 @@ package enum ExchangePhase: Sendable, Equatable {
 package struct ErrorMapper: Sendable {
     package let displayURL: String
     package let timeout: Double?
-    package let hasAPIKey: Bool
     package let apiKey: String?
 
     package init(configuration: VLLMConfiguration) {
         displayURL = configuration.displayBaseURL
         timeout = configuration.timeout
-        hasAPIKey = configuration.apiKey != nil
         apiKey = configuration.apiKey
     }
 
@@ -87,6 +85,7 @@ package struct ErrorMapper: Sendable {
     }
 
     private func closed(_ phase: ExchangePhase, detail: String) -> UpstreamError {
+        let detail = Redaction.scrub(detail, secret: apiKey)
         switch phase {
         case .moreTokens(let tokens):
             return UpstreamError(.streamCut, message: "The connection to the vLLM server at \(displayURL) broke in the middle of the answer, after \(tokens) token\(tokens == 1 ? "" : "s") (\(detail)). The server may have crashed or been restarted; vllm_status tells whether it is up.")
@@ -104,7 +103,7 @@ package struct ErrorMapper: Sendable {
         let saying = said.map { ": \($0)" } ?? ""
         switch status {
         case 401, 403:
-            let message = hasAPIKey
+            let message = apiKey != nil
                 ? "The vLLM server at \(displayURL) refused the API key (HTTP \(status)). Check VLLM_API_KEY: it must match the key the server was started with (--api-key)."
                 : "The vLLM server at \(displayURL) requires an API key (HTTP \(status)) and none is set: set VLLM_API_KEY to the key the server was started with (--api-key)."
             return UpstreamError(.unauthorized, status: status, message: message, upstreamMessage: said)
@@ -134,8 +133,9 @@ package struct ErrorMapper: Sendable {
         return UpstreamError(.streamError, message: "The vLLM server reported an error in the middle of the answer, after \(tokens) token\(tokens == 1 ? "" : "s"): \(said)", upstreamMessage: said)
     }
 
+    /// `detail` may quote what the server sent; the API key is taken out of it.
     package func invalidResponse(_ request: String, _ detail: String) -> UpstreamError {
-        UpstreamError(.invalidResponse, message: "The server at \(displayURL) answered \(request) with something that is not an OpenAI-compatible response (\(detail)). Check that VLLM_BASE_URL points at vLLM or another OpenAI-compatible server.")
+        UpstreamError(.invalidResponse, message: "The server at \(displayURL) answered \(request) with something that is not an OpenAI-compatible response (\(Redaction.scrub(detail, secret: apiKey))). Check that VLLM_BASE_URL points at vLLM or another OpenAI-compatible server.")
     }
 
     static func isUnknownModel(_ body: ErrorBody) -> Bool {

@@ -21,7 +21,7 @@ package struct Generation: Sendable, Equatable {
         guard let choice = response.choices?.first else { return nil }
         model = response.model ?? requestedModel
         content = choice.message?.content ?? choice.text ?? ""
-        let reasoning = choice.message?.reasoning ?? choice.message?.reasoningContent
+        let reasoning = choice.message?.reasoning
         self.reasoning = (reasoning?.isEmpty ?? true) ? nil : reasoning
         finishReason = choice.finishReason
         usage = response.usage
@@ -72,7 +72,7 @@ package struct StreamAccumulator: Sendable {
             generation.finishReason = reason
             finished = true
         }
-        if let text = choice.delta?.reasoning ?? choice.delta?.reasoningContent, !text.isEmpty {
+        if let text = choice.delta?.reasoning, !text.isEmpty {
             reasoning += text
             generation.reasoning = reasoning
             delta.text = text

@@ -133,8 +133,8 @@ package final class UpstreamClient: Sendable {
         let transport = ready
         let request: HTTPClient.Request
         do {
-            let url = transport.urls[path] ?? URL(string: configuration.baseURL + path)
-            guard let url else { throw HTTPClientError.invalidURL }
+            // The configuration refused a base URL that does not parse, so every route has one.
+            guard let url = transport.urls[path] else { throw HTTPClientError.invalidURL }
             request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .bytes($0) })
         } catch {
             throw UpstreamError(.cannotConnect, message: "VLLM_BASE_URL \(configuration.displayBaseURL) is not a usable URL (\(error)).")

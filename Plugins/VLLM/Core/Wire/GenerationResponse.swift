@@ -45,10 +45,18 @@ package struct GenerationResponse: Sendable {
         package var finishReason: String?
     }
 
+    /// A chat choice's `message`, or a streamed choice's `delta`: the same fields.
     package struct Message: Sendable {
         package var content: String?
+        /// Reasoning text of reasoning models: `reasoning`, or `reasoning_content` before vLLM ~0.18.
         package var reasoning: String?
-        package var reasoningContent: String?
+
+        /// Nil when `json` is not an object.
+        init?(json: JSON?) {
+            guard case .object? = json, let json else { return nil }
+            content = json["content"]?.stringValue
+            reasoning = json["reasoning"]?.stringValue ?? json["reasoning_content"]?.stringValue
+        }
     }
 
     /// - Throws: ``NotAnObject`` when `json` is not an object.
@@ -58,11 +66,7 @@ package struct GenerationResponse: Sendable {
         usage = Usage(json: json["usage"])
         if case .array(let list)? = json["choices"] {
             choices = list.map { choice in
-                var message: Message?
-                if case .object? = choice["message"], let m = choice["message"] {
-                    message = Message(content: m["content"]?.stringValue, reasoning: m["reasoning"]?.stringValue, reasoningContent: m["reasoning_content"]?.stringValue)
-                }
-                return Choice(message: message, text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
+                Choice(message: Message(json: choice["message"]), text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
             }
         }
     }
@@ -80,16 +84,10 @@ package struct StreamChunk: Sendable {
     package var error: JSON?
 
     package struct Choice: Sendable {
-        package var delta: Delta?
+        package var delta: GenerationResponse.Message?
         /// Completions stream text here.
         package var text: String?
         package var finishReason: String?
-    }
-
-    package struct Delta: Sendable {
-        package var content: String?
-        package var reasoning: String?
-        package var reasoningContent: String?
     }
 
     package init(json: JSON) {
@@ -98,11 +96,7 @@ package struct StreamChunk: Sendable {
         error = json["error"]
         if case .array(let list)? = json["choices"] {
             choices = list.map { choice in
-                var delta: Delta?
-                if case .object? = choice["delta"], let d = choice["delta"] {
-                    delta = Delta(content: d["content"]?.stringValue, reasoning: d["reasoning"]?.stringValue, reasoningContent: d["reasoning_content"]?.stringValue)
-                }
-                return Choice(delta: delta, text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
+                Choice(delta: GenerationResponse.Message(json: choice["delta"]), text: choice["text"]?.stringValue, finishReason: choice["finish_reason"]?.stringValue)
             }
         }
     }
