@@ -47,15 +47,11 @@ func limitMallocArenas() {
 
 /// What the host is started with, whichever way the command line was read.
 struct HostSettings {
-    var plugins: [String] = []
-    var pluginDirectories: [String] = []
+    /// The host's configuration as the command line gives it; the environment and the
+    /// configuration file are added by ``makeHost()``.
+    var configuration = HostConfiguration()
     var configFile: String?
     var logLevel: String?
-    var callTimeout: Double?
-    var shutdownGrace: Double = 5
-    var maxMessageBytes: Int = 8 << 20
-    var maxCallsInFlight: Int = 1024
-    var pageSize: Int = 200
 
     init() {}
 
@@ -76,8 +72,8 @@ struct HostSettings {
             if value == nil { value = rest.popFirst() }
             guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
             switch name {
-            case "--plugin": plugins.append(value)
-            case "--plugin-dir": pluginDirectories.append(value)
+            case "--plugin": configuration.pluginFiles.append(value)
+            case "--plugin-dir": configuration.pluginDirectories.append(value)
             case "--config": configFile = value
             default:
                 guard Logger.Level(rawValue: value) != nil else { return nil }
@@ -92,7 +88,7 @@ struct HostOptions: ParsableArguments {
     @Option(name: .customLong("plugin"), help: ArgumentHelp("Load this plugin file (repeatable). When given, only these load.", valueName: "file"))
     var plugins: [String] = []
 
-    @Option(name: .customLong("plugin-dir"), help: ArgumentHelp("Load every *.so in this folder (repeatable).", valueName: "dir"))
+    @Option(name: .customLong("plugin-dir"), help: ArgumentHelp("Load every *.so plugin and *.toolhost.json manifest in this folder (repeatable).", valueName: "dir"))
     var pluginDirectories: [String] = []
 
     @Option(name: .customLong("config"), help: ArgumentHelp("JSON configuration file: {\"plugins\": {\"<id>\": {…}}}. Default: $TOOLHOST_CONFIG.", valueName: "file"))
@@ -128,19 +124,17 @@ struct HostOptions: ParsableArguments {
 
     var settings: HostSettings {
         var s = HostSettings()
-        s.plugins = plugins
-        s.pluginDirectories = pluginDirectories
+        s.configuration.pluginFiles = plugins
+        s.configuration.pluginDirectories = pluginDirectories
+        s.configuration.callTimeout = callTimeout
+        s.configuration.shutdownGrace = shutdownGrace
+        s.configuration.maxMessageBytes = maxMessageBytes
+        s.configuration.maxCallsInFlight = maxCallsInFlight
+        s.configuration.toolsPageSize = pageSize
         s.configFile = configFile
         s.logLevel = logLevel
-        s.callTimeout = callTimeout
-        s.shutdownGrace = shutdownGrace
-        s.maxMessageBytes = maxMessageBytes
-        s.maxCallsInFlight = maxCallsInFlight
-        s.pageSize = pageSize
         return s
     }
-
-    var effectiveLogLevel: Logger.Level { settings.effectiveLogLevel }
 
     func makeHost() throws -> PluginHost { try settings.makeHost() }
 }
@@ -162,16 +156,9 @@ extension HostSettings {
         }
         let logger = Logger(label: "toolhost")
 
-        var configuration = HostConfiguration()
-        configuration.pluginFiles = plugins
-        configuration.pluginDirectories = pluginDirectories
+        var configuration = self.configuration
         configuration.pluginSearchPath = environment["TOOLHOST_PLUGIN_PATH"]
         configuration.environment = environment
-        configuration.callTimeout = callTimeout
-        configuration.shutdownGrace = shutdownGrace
-        configuration.maxMessageBytes = maxMessageBytes
-        configuration.maxCallsInFlight = maxCallsInFlight
-        configuration.toolsPageSize = pageSize
         if let path = configFile ?? environment["TOOLHOST_CONFIG"] {
             do {
                 try configuration.loadFile(path)
@@ -263,7 +250,6 @@ struct Call: ParsableCommand {
 
     func run() throws {
         let host = try options.makeHost()
-        let threshold = options.effectiveLogLevel
         let outcome: CallOutcome
         do {
             outcome = try OneShot.call(
@@ -272,9 +258,8 @@ struct Call: ParsableCommand {
                     let amount = total.map { "\(JSONNumber(progress))/\(JSONNumber($0))" } ?? "\(JSONNumber(progress))"
                     writeStderr("progress \(amount)\(message.map { ": \($0)" } ?? "")")
                 },
-                log: { level, message in
-                    if level.swiftLogLevel >= threshold { writeStderr("[\(level.name)] \(message)") }
-                })
+                // Plugin log lines already reach stderr through the host's logger.
+                log: nil)
         } catch {
             writeStderr("toolhost call: \(error)")
             host.shutdown(grace: 0)

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import Testing
 @testable import ToolHostCore
@@ -24,9 +25,14 @@ import Darwin
         let scheduled = Drains()
         let writer: OutputWriter
 
-        init(hardLimit: Int = 8 << 20) {
+        /// A pipe, or with `socket` a stream socket pair (what Node-based clients use).
+        init(hardLimit: Int = 8 << 20, socket: Bool = false) {
             var fds: [Int32] = [0, 0]
-            precondition(pipe(&fds) == 0)
+            if socket {
+                precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+            } else {
+                precondition(pipe(&fds) == 0)
+            }
             readFD = fds[0]
             writeFD = fds[1]
             let scheduled = self.scheduled
@@ -48,6 +54,27 @@ import Darwin
             var bytes = [UInt8](repeating: 0, count: Int(unread))
             let n = read(readFD, &bytes, bytes.count)
             return String(decoding: bytes.prefix(max(n, 0)), as: UTF8.self)
+        }
+
+        /// Runs the drains scheduled so far on a thread of its own (they block until the
+        /// client reads), while this one reads like a client; returns how many there were.
+        func drainWhileReading(_ expected: Int) -> (drains: Int, read: [UInt8]) {
+            let drains = Mutex(0)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                let n = self.runScheduled()
+                drains.withLock { $0 = n }
+                done.signal()
+            }
+            var received: [UInt8] = []
+            while received.count < expected {
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                let n = read(readFD, &chunk, chunk.count)
+                if n <= 0 { break }
+                received += chunk[..<n]
+            }
+            done.wait()
+            return (drains.withLock { $0 }, received)
         }
 
         /// Runs the drains scheduled so far; returns how many there were.
@@ -91,22 +118,29 @@ import Darwin
         #expect(!h.writer.isOverHardLimit)
     }
 
-    @Test func aMessageLargerThanThePipeIsNeverWrittenInline() async {
+    @Test func aMessageLargerThanThePipeIsNeverWrittenInline() {
         let h = Harness()
         let big = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
         #expect(h.writer.offer(big))
         #expect(h.pending() == "")
         #expect(h.scheduled.list.withLock { $0.count } == 1)
-        // Drain on a thread of its own while this one reads, as a client would.
-        let drain = Task.detached { h.runScheduled() }
-        var total = 0
-        while total < big.count + 1 {
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = read(h.readFD, &chunk, chunk.count)
-            if n <= 0 { break }
-            total += n
-        }
-        #expect(await drain.value == 1)
-        #expect(total == big.count + 1)
+        let (drains, received) = h.drainWhileReading(big.count + 1)
+        #expect(drains == 1)
+        #expect(received.count == big.count + 1)
+    }
+
+    @Test func aSocketIsSentWhatFitsAndTheRestIsDrainedByAHostThread() {
+        let h = Harness(socket: true)
+        #expect(h.writer.offer(Array("small".utf8)))
+        #expect(h.pending() == "small\n")
+        #expect(h.runScheduled() == 0)
+
+        // More than a socket buffer holds: part goes now, the rest waits for a drain.
+        let big = [UInt8](repeating: UInt8(ascii: "y"), count: 4 << 20)
+        #expect(h.writer.offer(big))
+        #expect(h.scheduled.list.withLock { $0.count } == 1)
+        let (drains, received) = h.drainWhileReading(big.count + 1)
+        #expect(drains == 1)
+        #expect(received == big + [0x0A])
     }
 }

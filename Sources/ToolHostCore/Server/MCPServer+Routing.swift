@@ -159,7 +159,7 @@ extension MCPServer {
         var honoured = JSONObject()
         if toolsListChanged { honoured["toolsListChanged"] = true }
         // On the reader, in order with the responses around it (not `notify`, which is for
-        // plugin threads and writes later).
+        // threads that must not wait and may leave the write to another thread).
         send(RPCEncoder.notification(
             method: "notifications/subscriptions/acknowledged",
             params: ["_meta": [Self.subscriptionKey: context.id.json], "notifications": .object(honoured)]))

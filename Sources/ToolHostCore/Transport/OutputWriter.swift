@@ -112,9 +112,9 @@ final class OutputWriter: @unchecked Sendable {
             lock.unlock()
             return true
         }
-        if output.acceptsWithoutBlocking(fd, buffer.count) {
+        if let mode = output.inlineWrite(fd, buffer.count) {
             writing = true
-            let error = writeQueued()
+            let error = writeQueued(mode)
             writing = false
             lock.broadcast()
             // What others queued meanwhile is drained elsewhere: this thread must not wait.
@@ -153,18 +153,26 @@ final class OutputWriter: @unchecked Sendable {
         return error == 0
     }
 
-    /// Writes what is queued, in one go: called with the lock held and `writing` set; the lock
-    /// is released during the write and held again on return. Returns errno, or 0.
-    private func writeQueued() -> Int32 {
+    /// Writes what is queued: called with the lock held and `writing` set; the lock is
+    /// released during the write and held again on return. With `.whatFits`, what the socket
+    /// did not take goes back to the front of the queue. Returns errno, or 0.
+    private func writeQueued(_ mode: OutputKind.Write = .all) -> Int32 {
         swap(&buffer, &spare)
         lock.unlock()
-        let error = writeAll(spare)
-        spare.removeAll(keepingCapacity: true)
+        var written = spare.count
+        let error: Int32
+        switch mode {
+        case .all: error = writeAll(spare)
+        case .whatFits: (written, error) = sendWhatFits(spare)
+        }
         lock.lock()
         if error != 0 {
             failed = true
             buffer.removeAll()
+        } else if written < spare.count {
+            buffer.insert(contentsOf: spare[written...], at: 0)
         }
+        spare.removeAll(keepingCapacity: true)
         lock.broadcast()
         return error
     }
@@ -187,6 +195,23 @@ final class OutputWriter: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Sends to a socket without waiting: stops when its buffer is full.
+    private func sendWhatFits(_ bytes: [UInt8]) -> (written: Int, error: Int32) {
+        bytes.withUnsafeBytes { raw -> (Int, Int32) in
+            var offset = 0
+            while offset < raw.count {
+                let n = sendWithoutWaiting(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                    return (offset, errno)
+                }
+                offset += n
+            }
+            return (offset, 0)
+        }
+    }
+
     private func writeAll(_ bytes: [UInt8]) -> Int32 {
         bytes.withUnsafeBytes { raw -> Int32 in
             var offset = 0
@@ -203,14 +228,33 @@ final class OutputWriter: @unchecked Sendable {
     }
 }
 
+/// `send(2)` that neither waits for room nor raises SIGPIPE.
+private func sendWithoutWaiting(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if os(Linux)
+    send(fd, bytes, count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+    #else
+    send(fd, bytes, count, MSG_DONTWAIT)
+    #endif
+}
+
 /// What kind of file the output is, for writes that must not block: a write to a regular file
-/// never waits for the client, and one to an empty pipe waits only when it is larger than the
-/// pipe. Anything else (a socket, a terminal) is written by a thread that may wait.
+/// never waits for the client, one to an empty pipe waits only when it is larger than the
+/// pipe, and a stream socket (what Node-based clients give their children) can be sent what
+/// fits without waiting. Anything else (a terminal) is written by a thread that may wait.
 struct OutputKind: Sendable {
     private enum Kind {
         case file
         case pipe(capacity: Int)
+        case socket
         case other
+    }
+
+    /// How a write that must not block goes.
+    enum Write {
+        /// `write(2)` everything (it cannot block).
+        case all
+        /// `send(2)` without waiting, as much as fits.
+        case whatFits
     }
 
     private let kind: Kind
@@ -233,23 +277,31 @@ struct OutputKind: Sendable {
             #else
             kind = .pipe(capacity: Int(PIPE_BUF))
             #endif
+        case S_IFSOCK:
+            var type: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            let stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0 && type == Int32(SOCK_STREAM.rawValue)
+            kind = stream ? .socket : .other
         default:
             kind = .other
         }
     }
 
-    /// True when writing `count` bytes to `fd` now cannot block (this being its only writer).
-    func acceptsWithoutBlocking(_ fd: Int32, _ count: Int) -> Bool {
+    /// How `count` bytes can be written to `fd` now without blocking (this being its only
+    /// writer), or nil when they cannot.
+    func inlineWrite(_ fd: Int32, _ count: Int) -> Write? {
         switch kind {
         case .file:
-            return true
+            return .all
         case .pipe(let capacity):
-            guard count <= capacity else { return false }
+            guard count <= capacity else { return nil }
             var unread: Int32 = 0
             // The client only ever empties the pipe further, so room seen now stays.
-            return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0
+            return ioctl(fd, UInt(FIONREAD), &unread) == 0 && unread == 0 ? .all : nil
+        case .socket:
+            return .whatFits
         case .other:
-            return false
+            return nil
         }
     }
 }
