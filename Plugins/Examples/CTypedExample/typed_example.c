@@ -11,7 +11,8 @@
  *                                                            out-parameters, negative = error
  *   typed_checksum   uint32 checksum(const void *data, size_t len)   a byte buffer
  *
- * Build it alone with:  cc -shared -fPIC -I include -o libtyped_example.so typed_example.c
+ * Build it alone (from the repository's top folder) with:
+ *   cc -shared -fPIC -I include -o libtyped.so Plugins/Examples/CTypedExample/typed_example.c
  */
 #include "toolhost.h"
 

@@ -8,9 +8,9 @@
 // Build:  swift build --product SwiftExample      (→ $(swift build --show-bin-path)/libSwiftExample.so)
 // Load:   toolhost --plugin .build/debug/libSwiftExample.so
 //
-// The library links the Swift runtime of the toolchain that built it: build host and Swift
-// plugins with the same toolchain. Swift errors must never cross the C boundary: every
-// function below catches what it throws.
+// The library links its own copy of the Swift runtime statically (the host exports none), so
+// host and plugin need not come from the same toolchain (docs/PLUGINS.md). Swift errors must
+// never cross the C boundary: every function below catches what it throws.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

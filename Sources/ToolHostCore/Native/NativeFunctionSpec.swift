@@ -102,6 +102,13 @@ struct NativeSpecProblem: Error, Sendable, CustomStringConvertible {
     var description: String { field.isEmpty ? reason : "\(field): \(reason)" }
 }
 
+/// A function declaration (of a manifest or a plugin's table) that cannot become a tool, and
+/// the tool it was to be, when its name was read.
+struct NativeEntryFailure: Error {
+    let problem: NativeSpecProblem
+    let tool: String?
+}
+
 extension NativeFunctionSpec {
     /// Checks what the types alone cannot: names, combinations, bounds, enums and defaults.
     /// - Throws: the first problem found, naming its field.

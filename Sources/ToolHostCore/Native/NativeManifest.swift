@@ -93,7 +93,7 @@ enum NativeManifest {
         var resolved: String?
         for (index, entry) in entries.enumerated() {
             let location = "functions[\(index)]"
-            switch spec(entry, location: location, handle: handle) {
+            switch spec(entry, location: location, library: library, handle: handle) {
             case .failure(let failure):
                 problem(failure.problem.field, failure.problem.reason, tool: failure.tool)
             case .success(let spec):
@@ -106,18 +106,15 @@ enum NativeManifest {
             }
         }
         guard !functions.isEmpty else {
-            if !entries.isEmpty { problem("functions", "no usable function: nothing from this manifest loads") }
+            problem("functions", entries.isEmpty
+                ? "is empty: list at least one function"
+                : "no usable function: nothing from this manifest loads")
             return (nil, problems)
         }
         let set = NativeToolSet.make(
             id: manifestID, name: root["name"]?.stringValue ?? manifestID, version: root["version"]?.stringValue ?? "0",
             summary: root["description"]?.stringValue, origin: .manifest(library: library, resolved: resolved), functions: functions)
         return (set, problems)
-    }
-
-    struct EntryFailure: Error {
-        let problem: NativeSpecProblem
-        let tool: String?
     }
 
     private static let functionKeys: Set<String> = [
@@ -129,14 +126,15 @@ enum NativeManifest {
     private static let returnKeys: Set<String> = ["type", "description", "ownership", "free_with", "$comment"]
 
     static var supportedTypes: String {
-        "bool, int8…int64, uint8…uint64, float, double, string, bytes, void, and the C names char, short, int, long, "
-            + "long long (signed and unsigned), size_t, ssize_t, const char *"
+        "bool, int8…int64, uint8…uint64, float, double, string, bytes, void, and the C names signed char, "
+            + "unsigned char, short, int, long, long long (signed and unsigned), size_t, ssize_t, const char *; "
+            + "plain char is not one (its signedness varies): write signed char or unsigned char"
     }
 
-    private static func spec(_ entry: JSON, location: String, handle: UnsafeMutableRawPointer) -> Result<NativeFunctionSpec, EntryFailure> {
+    private static func spec(_ entry: JSON, location: String, library: String, handle: UnsafeMutableRawPointer) -> Result<NativeFunctionSpec, NativeEntryFailure> {
         var tool: String?
-        func fail(_ field: String, _ reason: String) -> Result<NativeFunctionSpec, EntryFailure> {
-            .failure(EntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
+        func fail(_ field: String, _ reason: String) -> Result<NativeFunctionSpec, NativeEntryFailure> {
+            .failure(NativeEntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
         }
         guard case .object(let f) = entry else { return fail(location, "a function is an object with \"symbol\", \"params\" and \"returns\"") }
         guard case .string(let symbol)? = f["symbol"], !symbol.isEmpty else { return fail("\(location).symbol", "is missing") }
@@ -272,9 +270,8 @@ enum NativeManifest {
             guard case .bool(let b) = value else { return fail("\(location).serial", "must be true or false") }
             serial = b
         }
-        dlerror()
         guard let address = dlsym(handle, symbol) else {
-            return fail("\(location).symbol", "the library has no symbol \(symbol)")
+            return fail("\(location).symbol", "the library has no symbol \(symbol) (library \(library))")
         }
         return .success(NativeFunctionSpec(
             toolName: tool!, symbol: symbol, title: f["title"]?.stringValue, description: f["description"]?.stringValue,

@@ -43,7 +43,7 @@ enum NativeTable {
             }
         }
         guard !functions.isEmpty else {
-            if header.count > 0 { problem("no usable function in the table") }
+            problem(header.count > 0 ? "no usable function in the table" : "the table lists no function (count is 0)")
             return (nil, problems)
         }
         let set = NativeToolSet.make(
@@ -53,27 +53,22 @@ enum NativeTable {
         return (set, problems)
     }
 
-    struct EntryFailure: Error {
-        let problem: NativeSpecProblem
-        let tool: String?
-    }
-
     private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
         pointer.flatMap { HostCallbacks.string($0, ABIStatus.nulTerminated) }
     }
 
     /// A JSON text field of the table, parsed.
-    private static func json(_ pointer: UnsafePointer<CChar>?, field: String, tool: String?) throws(EntryFailure) -> JSON? {
+    private static func json(_ pointer: UnsafePointer<CChar>?, field: String, tool: String?) throws(NativeEntryFailure) -> JSON? {
         guard let pointer else { return nil }
         guard let value = HostCallbacks.json(pointer, ABIStatus.nulTerminated) else {
-            throw EntryFailure(problem: NativeSpecProblem(field: field, reason: "is not valid JSON"), tool: tool)
+            throw NativeEntryFailure(problem: NativeSpecProblem(field: field, reason: "is not valid JSON"), tool: tool)
         }
         return value
     }
 
-    private static func spec(at pointer: UnsafePointer<th_native_function>, location: String) -> Result<NativeFunctionSpec, EntryFailure> {
-        func fail(_ field: String, _ reason: String, tool: String? = nil) -> Result<NativeFunctionSpec, EntryFailure> {
-            .failure(EntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
+    private static func spec(at pointer: UnsafePointer<th_native_function>, location: String) -> Result<NativeFunctionSpec, NativeEntryFailure> {
+        func fail(_ field: String, _ reason: String, tool: String? = nil) -> Result<NativeFunctionSpec, NativeEntryFailure> {
+            .failure(NativeEntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
         }
         let raw = UnsafeRawPointer(pointer)
         let size = raw.loadUnaligned(as: UInt32.self)
@@ -122,9 +117,9 @@ enum NativeTable {
                     lengthType: lengthType,
                     minimum: try json(param.minimum, field: "\(at).minimum", tool: name),
                     maximum: try json(param.maximum, field: "\(at).maximum", tool: name),
-                    enumValues: try json(param.enum_json, field: "\(at).enum_json", tool: name).map { value throws(EntryFailure) in
+                    enumValues: try json(param.enum_json, field: "\(at).enum_json", tool: name).map { value throws(NativeEntryFailure) in
                         guard case .array(let list) = value else {
-                            throw EntryFailure(problem: NativeSpecProblem(field: "\(at).enum_json", reason: "must be a JSON array"), tool: name)
+                            throw NativeEntryFailure(problem: NativeSpecProblem(field: "\(at).enum_json", reason: "must be a JSON array"), tool: name)
                         }
                         return list
                     },
