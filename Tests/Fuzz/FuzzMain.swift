@@ -34,13 +34,16 @@ enum FuzzHarness {
         server.flush()
     }
 
-    /// Waits until asynchronous calls started by earlier inputs have finished.
-    static func settle() {
+    /// Waits until asynchronous calls started by earlier inputs have finished. The fuzz
+    /// plugin's calls complete at once, so one still live after 30 s is a hang.
+    /// - Returns: false when calls are still live then.
+    static func settle() -> Bool {
         var spins = 0
-        while host.liveCallCount > 0 && spins < 2000 {
+        while host.liveCallCount > 0 && spins < 60_000 {
             usleep(500)
             spins += 1
         }
+        return host.liveCallCount == 0
     }
 }
 
@@ -98,7 +101,10 @@ enum FuzzCommand {
             fclose(file)
             bytes.withUnsafeBufferPointer { FuzzHarness.run($0) }
         }
-        FuzzHarness.settle()
+        if !FuzzHarness.settle() {
+            print("\(FuzzHarness.host.liveCallCount) call(s) never completed: a hang")
+            exit(1)
+        }
         print("replayed \(CommandLine.arguments.count - 1 - failures) input(s), no crash")
         exit(failures == 0 ? 0 : 1)
     }

@@ -26,7 +26,11 @@ enum PropertyRun {
             ftruncate(fd, 0)
             lseek(fd, 0, SEEK_SET)
             session.withUnsafeBufferPointer { FuzzHarness.run($0, outputFD: fd) }
-            FuzzHarness.settle()
+            guard FuzzHarness.settle() else {
+                print("case \(index) (seed \(seed)): \(FuzzHarness.host.liveCallCount) call(s) never completed: a hang")
+                print("input:  \(String(decoding: session, as: UTF8.self).prefix(2000))")
+                return 1
+            }
             let output = readAll(fd)
             for line in output.split(separator: 0x0A, omittingEmptySubsequences: true) {
                 if let problem = check(Array(line)) {

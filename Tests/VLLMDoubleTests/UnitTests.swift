@@ -42,6 +42,8 @@ struct UnitTests {
         #expect(Tokenizer.tokens("abcdefghij") == ["abcdefgh", "ij"])
         #expect(Tokenizer.id(of: "<s>") == 1)
         #expect(Tokenizer.id(of: "hello") == Tokenizer.id(of: "hello"))
+        #expect((100..<150_100).contains(Tokenizer.id(of: "hello")), "ordinary tokens stay clear of the special ids")
+        #expect(Tokenizer.id(of: "hello") != Tokenizer.id(of: "world"))
     }
 
     @Test("Scenario markers are found and removed")

@@ -14,7 +14,7 @@ import VLLMDouble
         let streamed = try await session.chat(prompt, ["max_tokens": 64], meta: ["progressToken": "s1"])
         #expect(!streamed.isError, "\(MCPTestClient.text(of: streamed))")
         #expect(MCPTestClient.text(of: streamed) == MCPTestClient.text(of: plain))
-        #expect(NSDictionary(dictionary: streamed["structuredContent"] as? JSONDict ?? [:]) == NSDictionary(dictionary: plain["structuredContent"] as? JSONDict ?? ["x": 1]))
+        #expect(sameObject(streamed["structuredContent"], try #require(plain["structuredContent"] as? JSONDict)))
 
         let requests = session.generationRequests
         #expect(requests.first?.json?["stream"] == nil)

@@ -33,7 +33,6 @@ final class Bench {
     }
 
     func addCheck(_ key: String, _ value: JSON) { checks.members.append((key, value)) }
-    var checksJSON: JSONObject { checks }
     func resultsJSON(for target: Target) -> JSONObject { results[target.name] ?? JSONObject() }
 
     func logPath(_ name: String) -> String { "\(logDirectory)/\(name).stderr.log" }

@@ -14,16 +14,13 @@ func monotonicNanos() -> UInt64 {
 }
 
 /// A span in nanoseconds, printed in the unit that suits it.
-struct Nanos: Comparable, Sendable {
+struct Nanos: Sendable {
     var value: Int64
-    init(_ value: Int64) { self.value = value }
     init(from start: UInt64, to end: UInt64) { value = Int64(bitPattern: end &- start) }
 
     var micros: Double { Double(value) / 1_000 }
     var millis: Double { Double(value) / 1_000_000 }
     var seconds: Double { Double(value) / 1_000_000_000 }
-
-    static func < (a: Nanos, b: Nanos) -> Bool { a.value < b.value }
 }
 
 /// Sleeps for `ms` milliseconds.

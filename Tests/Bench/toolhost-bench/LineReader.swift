@@ -89,10 +89,4 @@ extension UnsafeRawBufferPointer {
         guard count > 0 else { return false }
         return memfind(baseAddress!, count, needle.utf8Start, needle.utf8CodeUnitCount) != nil
     }
-
-    /// Whether these bytes start with `prefix`.
-    func hasPrefix(_ prefix: [UInt8]) -> Bool {
-        guard count >= prefix.count else { return false }
-        return prefix.withUnsafeBytes { memcmp(baseAddress!, $0.baseAddress!, prefix.count) == 0 }
-    }
 }

@@ -225,7 +225,7 @@ let output: JSON = [
     "machine": machine(),
     "load": .object(loads),
     "settings": plan.settings.json,
-    "checks": .object(bench.checksJSON),
+    "checks": .object(bench.checks),
     "failures": .object(failures),
     "targets": .array(targets.map { t in
         .object(JSONObject([("name", .string(t.name)), ("label", .string(t.label)), ("note", .optional(t.note))]

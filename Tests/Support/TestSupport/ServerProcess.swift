@@ -260,10 +260,7 @@ public final class ServerProcess: @unchecked Sendable {
                 start = newline + 1
                 scanned = start
             }
-            if start > 0 {
-                pending.removeFirst(start)
-                scanned = 0
-            }
+            if start > 0 { pending.removeFirst(start) }
             scanned = pending.count
             if !lines.isEmpty {
                 lock.lock()

@@ -14,12 +14,6 @@ package struct DoubleError: Error, Sendable, CustomStringConvertible {
     /// A wait ran out of time.
     static func timedOut(_ detail: String) -> DoubleError { DoubleError(code: .timedOut, detail: detail) }
 
-    /// Whether this is a bind failure.
-    package var isBindFailure: Bool { code == .bindFailed }
-
-    /// Whether this is a timeout.
-    package var isTimeout: Bool { code == .timedOut }
-
     package var description: String {
         switch code {
         case .bindFailed: return "vllm-double: cannot listen on \(detail)"

@@ -5,11 +5,6 @@ extension VLLMDouble {
     /// The recorded requests whose client closed the connection before the response was complete.
     package var disconnects: [RecordedRequest] { recordedRequests.filter(\.clientDisconnected) }
 
-    /// The recorded request with `id`, if still kept.
-    package func recordedRequest(id: Int) -> RecordedRequest? {
-        recordedRequests.first { $0.id == id }
-    }
-
     /// Forgets the recorded requests (counters are kept).
     package func resetRecording() {
         core.resetRecording()
