@@ -69,9 +69,8 @@ public final class PluginHost: @unchecked Sendable {
                 problems.append(contentsOf: adopt(descriptor, path: candidate.path))
             }
         }
-        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: 1)
+        let (registry, toolProblems) = rebuildRegistry()
         problems.append(contentsOf: toolProblems)
-        registryState.withLock { $0 = registry }
         for problem in problems { logger.error("plugin problem: \(problem)") }
         logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
     }
@@ -89,9 +88,7 @@ public final class PluginHost: @unchecked Sendable {
         } else {
             found.append(contentsOf: adopt(descriptor, path: path))
         }
-        let (registry, toolProblems) = ToolRegistry.build(plugins: plugins, generation: self.registry.generation + 1)
-        found.append(contentsOf: toolProblems)
-        registryState.withLock { $0 = registry }
+        found.append(contentsOf: rebuildRegistry().problems)
         for problem in found { logger.error("plugin problem: \(problem)") }
         problems.append(contentsOf: found)
         return found
@@ -182,15 +179,24 @@ public final class PluginHost: @unchecked Sendable {
         handlers.pluginLog?(plugin, level, message)
     }
 
+    /// Builds the registry from the plugins loaded now and makes it current. Built under the
+    /// registry's lock, so that concurrent rebuilds (loading, a plugin's `tools_changed`)
+    /// take turns and the last one stored saw every plugin.
+    private func rebuildRegistry() -> (registry: ToolRegistry, problems: [PluginProblem]) {
+        registryState.withLock { current in
+            let (built, problems) = ToolRegistry.build(plugins: plugins, generation: current.generation + 1)
+            current = built
+            return (built, problems)
+        }
+    }
+
     /// Re-reads all tool lists on a worker thread (never inside the plugin's callback).
     func scheduleRegistryRebuild(reason: String) {
         guard !rebuildPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
         pool.submit { [self] in
             rebuildPending.store(false, ordering: .releasing)
-            let generation = registry.generation + 1
-            let (registry, problems) = ToolRegistry.build(plugins: plugins, generation: generation)
+            let (registry, problems) = rebuildRegistry()
             for problem in problems { logger.error("plugin problem: \(problem)") }
-            registryState.withLock { $0 = registry }
             logger.info("tool list rebuilt (\(reason)): \(registry.tools.count) tools")
             handlers.toolsChanged?(registry)
         }
