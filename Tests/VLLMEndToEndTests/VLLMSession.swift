@@ -24,8 +24,15 @@ struct VLLMSession {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let double = try await VLLMDouble.start(configuration, eventLoopGroup: group)
         let url = double.baseURL
-        let client = try await offPool { try launch(baseURL: url, settings: settings, arguments: arguments, version: version) }
-        return VLLMSession(double: double, client: client, group: group)
+        do {
+            let client = try await offPool { try launch(baseURL: url, settings: settings, arguments: arguments, version: version) }
+            return VLLMSession(double: double, client: client, group: group)
+        } catch {
+            // toolhost did not start: the double and its loop must not outlive the test.
+            try? await double.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
     }
 
     /// toolhost against `baseURL` (empty: none set, e.g. when a `--config` file gives it),
@@ -101,7 +108,7 @@ struct VLLMSession {
 }
 
 extension MCPTestClient {
-    /// The `notifications/progress` for `token` received so far (reading for `seconds` more).
+    /// The `notifications/progress` for `token` received so far.
     func progressNotifications(token: String) -> [JSONDict] {
         notifications.filter {
             $0["method"] as? String == "notifications/progress" && $0[path: "params", "progressToken"] as? String == token
