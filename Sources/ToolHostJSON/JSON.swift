@@ -116,12 +116,6 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// Wraps text already known to be a valid JSON number literal (not checked).
     package init(literal: String) { self.text = literal }
 
-    /// The number written as `text`, when that is a valid JSON number literal.
-    public init?(validating text: String) {
-        guard case .number(let n)? = try? JSONParser.parse(text) else { return nil }
-        self = n
-    }
-
     public init(_ value: Int) { self.text = String(value) }
     public init(_ value: Int64) { self.text = String(value) }
     public init(_ value: UInt64) { self.text = String(value) }

@@ -135,13 +135,6 @@ extension JSON: CustomStringConvertible {
     /// Compact JSON text.
     public var jsonText: String { JSONWriter.string(self) }
 
-    /// Appends the compact JSON text to `out`.
-    public func write(into out: inout [UInt8]) {
-        var writer = JSONWriter(capacity: 0)
-        writer.write(self)
-        out.append(contentsOf: writer.bytes)
-    }
-
     /// Indented by two spaces, members in their order — as Python's `json.dumps(v, indent=2)`
     /// writes it (non-ASCII kept as it is).
     public var prettyText: String { JSONWriter.string(self, pretty: true) }

@@ -90,7 +90,6 @@ enum NativeManifest {
         }
 
         var functions: [NativeFunction] = []
-        var resolved: String?
         for (index, entry) in entries.enumerated() {
             let location = "functions[\(index)]"
             switch spec(entry, location: location, library: library, handle: handle) {
@@ -99,7 +98,6 @@ enum NativeManifest {
             case .success(let spec):
                 do {
                     functions.append(try NativeFunction(spec))
-                    if resolved == nil { resolved = libraryFile(containing: spec.address) }
                 } catch {
                     problem(error.field, error.reason, tool: spec.toolName)
                 }
@@ -113,7 +111,7 @@ enum NativeManifest {
         }
         let set = NativeToolSet.make(
             id: manifestID, name: root["name"]?.stringValue ?? manifestID, version: root["version"]?.stringValue ?? "0",
-            summary: root["description"]?.stringValue, origin: .manifest(library: library, resolved: resolved), functions: functions)
+            summary: root["description"]?.stringValue, origin: .manifest(library: library, address: UInt(bitPattern: functions[0].spec.address)), functions: functions)
         return (set, problems)
     }
 

@@ -19,8 +19,9 @@ final class NativeToolSet: @unchecked Sendable {
     enum Origin: Sendable {
         /// The `th.native_functions.v1` table of a loaded plugin.
         case plugin(id: String)
-        /// A manifest binding functions of a shared library.
-        case manifest(library: String, resolved: String?)
+        /// A manifest binding functions of a shared library; `address`: one of its functions,
+        /// to find the library's file when `toolhost check` asks (not at every load).
+        case manifest(library: String, address: UInt)
     }
 
     let id: String
@@ -85,9 +86,10 @@ final class NativeToolSet: @unchecked Sendable {
     /// What `toolhost check` says the plugin is.
     var kind: String {
         switch origin {
-        case .plugin(let parent): "typed C functions of plugin \(parent), called through libffi"
-        case .manifest(let library, let resolved):
-            "manifest binding \(library)\(resolved.map { $0 == library ? "" : " (\($0))" } ?? ""), called through libffi"
+        case .plugin(let parent): return "typed C functions of plugin \(parent), called through libffi"
+        case .manifest(let library, let address):
+            let resolved = UnsafeRawPointer(bitPattern: address).flatMap(NativeManifest.libraryFile(containing:))
+            return "manifest binding \(library)\(resolved.map { $0 == library ? "" : " (\($0))" } ?? ""), called through libffi"
         }
     }
 

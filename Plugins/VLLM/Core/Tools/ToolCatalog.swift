@@ -20,6 +20,11 @@ package enum ToolCatalog {
 
     package static func definition(_ tool: Tool) -> ToolDefinition { all[tool.rawValue] }
 
+    /// Generation changes nothing on the server, but sampling makes each answer new.
+    static let generating = #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": false, "openWorldHint": true}"#
+    /// Queries: reading the server's state.
+    static let reading = #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": true}"#
+
     /// Optional sampling arguments vLLM accepts beyond the OpenAI four.
     static let samplingProperties = #"""
         "top_p": {"type": "number", "description": "Nucleus sampling: sample only from the most likely tokens whose probabilities add up to top_p (0-1]"},
@@ -68,7 +73,7 @@ package enum ToolCatalog {
                 "reasoning": {"type": "string", "description": "The model's reasoning, for reasoning models (vLLM's reasoning or reasoning_content)"}},
              "required": ["content", "model", "finish_reason"]}
             """#,
-        annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": false, "openWorldHint": true}"#)
+        annotations: generating)
 
     static let complete = ToolDefinition(
         name: "vllm_complete",
@@ -90,7 +95,7 @@ package enum ToolCatalog {
             },
              "required": ["content", "model", "finish_reason"]}
             """#,
-        annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": false, "openWorldHint": true}"#)
+        annotations: generating)
 
     static let listModels = ToolDefinition(
         name: "list_models",
@@ -104,7 +109,7 @@ package enum ToolCatalog {
                 "required": ["id"]}}},
              "required": ["models"]}
             """#,
-        annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": true}"#)
+        annotations: reading)
 
     static let modelInfo = ToolDefinition(
         name: "get_model_info",
@@ -115,7 +120,7 @@ package enum ToolCatalog {
              "required": ["model_id"]}
             """#,
         outputSchema: nil,
-        annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": true}"#)
+        annotations: reading)
 
     static let status = ToolDefinition(
         name: "vllm_status",
@@ -141,5 +146,5 @@ package enum ToolCatalog {
                 "notes": {"type": "array", "items": {"type": "string"}, "description": "Routes this server does not have (not failures)"}},
              "required": ["status", "base_url", "server", "models", "problems", "notes"]}
             """#,
-        annotations: #"{"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": true}"#)
+        annotations: reading)
 }
