@@ -65,7 +65,7 @@ package struct StatusReport: Sendable {
         metrics: Result<UpstreamClient.Reply, UpstreamError>,
         models: Result<[ModelCard], UpstreamError>
     ) -> StatusReport {
-        var report = StatusReport(status: "healthy", baseURL: baseURL, server: "unknown", version: nil, health: "", models: [], metrics: nil, problems: [])
+        var report = StatusReport(status: "unknown", baseURL: baseURL, server: "unknown", version: nil, health: "", models: [], metrics: nil, problems: [])
 
         // Nothing answers at all: offline, with the reason.
         let failures = [health.error, version.error, metrics.error, models.error]
@@ -100,13 +100,14 @@ package struct StatusReport: Sendable {
             report.problems.append("GET /v1/models: \(error.message)")
         }
 
-        if case .success(let reply) = metrics, reply.status == 200 {
+        switch metrics {
+        case .success(let reply) where reply.status == 200:
             report.metrics = ServerMetrics.summarize(PrometheusText.parse(String(decoding: reply.body, as: UTF8.self)))
-        } else if case .success(let reply) = metrics, reply.status == 404 {
+        case .success(let reply) where reply.status == 404:
             report.notes.append("This server has no /metrics route, so no metrics are shown.")
-        } else if case .success(let reply) = metrics {
+        case .success(let reply):
             report.problems.append("GET /metrics answered HTTP \(reply.status)")
-        } else if case .failure(let error) = metrics {
+        case .failure(let error):
             report.problems.append("GET /metrics: \(error.message)")
         }
 
@@ -117,11 +118,9 @@ package struct StatusReport: Sendable {
 
         report.server = identify(version: report.version, cards: cards, metrics: report.metrics)
 
-        // Healthy: /health says so, or there is no /health and the model list answers.
+        // Healthy: /health says so, or (as without a /health route) the model list answers.
         let modelsOK = models.error == nil
         if let code = healthStatus, (200..<300).contains(code) {
-            report.status = "healthy"
-        } else if healthStatus == 404, modelsOK {
             report.status = "healthy"
         } else if let code = healthStatus, code >= 500 {
             report.status = "unhealthy"
