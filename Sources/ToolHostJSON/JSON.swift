@@ -176,8 +176,20 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
             return nil
         }
         set {
-            members.removeAll { $0.key == key }
-            if let newValue { members.append((key: key, value: newValue)) }
+            // An existing member keeps its position; a new one goes at the end.
+            guard let first = members.firstIndex(where: { $0.key == key }) else {
+                if let newValue { members.append((key: key, value: newValue)) }
+                return
+            }
+            guard let newValue else {
+                members.removeAll { $0.key == key }
+                return
+            }
+            members[first].value = newValue
+            let rest = members.index(after: first)
+            if members[rest...].contains(where: { $0.key == key }) {
+                members.replaceSubrange(rest..., with: members[rest...].filter { $0.key != key })
+            }
         }
     }
 

@@ -134,6 +134,7 @@ public struct JSONParser {
         if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
         index += 1
         var members: [(key: String, value: JSON)] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -143,7 +144,11 @@ public struct JSONParser {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             guard bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            if isDuplicate(key, in: members, seen: &seen) {
+                throw JSONParseError(offset: keyOffset, reason: "duplicate member name \(JSONWriter.string(.string(key))) in one object (names must be unique: readers disagree on which one counts)")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -160,6 +165,18 @@ public struct JSONParser {
             default: throw error("expected ',' or '}'")
             }
         }
+    }
+
+    /// Whether `key` already names a member. Small objects are scanned; from
+    /// `hashedFrom` members on, the names are kept in `seen` so a huge object stays linear.
+    private func isDuplicate(_ key: String, in members: [(key: String, value: JSON)], seen: inout Set<String>) -> Bool {
+        let hashedFrom = 16
+        if members.count < hashedFrom {
+            for member in members where member.key == key { return true }
+            return false
+        }
+        if seen.isEmpty { seen = Set(members.map(\.key)) }
+        return !seen.insert(key).inserted
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {

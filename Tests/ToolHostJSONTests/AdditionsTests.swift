@@ -1,8 +1,8 @@
 import Testing
 import ToolHostJSON
 
-/// The conveniences the vLLM plugin and its test double use (the host's own behaviour is
-/// covered by ToolHostCoreTests.JSONTests).
+/// The conveniences the vLLM plugin and its test double use (parsing and writing themselves:
+/// JSONTests).
 @Suite struct AdditionsTests {
     @Test func invalidUnicodeIsRejectedByDefault() {
         #expect(throws: JSONParseError.self) { try JSON(parsing: #""\ud800x""#) }

@@ -1,5 +1,5 @@
 import Testing
-@testable import ToolHostCore
+import ToolHostJSON
 
 @Suite struct JSONTests {
     @Test func roundTripKeepsNumbersExactly() throws {
@@ -59,10 +59,12 @@ import Testing
         #expect(throws: Never.self) { try JSONParser.parse(fine) }
     }
 
-    @Test func objectsKeepOrderAndLastDuplicateWins() throws {
-        let value = try JSONParser.parse(#"{"b":1,"a":2,"b":3}"#)
-        #expect(value["b"] == .int(3))
-        #expect(value.objectValue?.keys == ["b", "a", "b"])
+    @Test func objectsKeepOrderAndRefuseDuplicates() throws {
+        let value = try JSONParser.parse(#"{"b":1,"a":2,"c":3}"#)
+        #expect(value["b"] == .int(1))
+        #expect(value.objectValue?.keys == ["b", "a", "c"])
+        // Two members of one name would let two readers disagree (DuplicateKeyTests).
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(#"{"b":1,"a":2,"b":3}"#) }
     }
 
     @Test func numberClassification() throws {
