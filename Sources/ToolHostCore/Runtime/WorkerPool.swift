@@ -41,21 +41,20 @@ final class WorkerPool: @unchecked Sendable {
     private let maxThreads: Int
     private let stallInterval: Double
     private let name: String
-    private let growthCheck = Mutex<(@Sendable () -> Bool)?>(nil)
+    /// Consulted before the monitor adds a thread: while the client reads slower than the host
+    /// writes, more threads cannot help the calls waiting to be answered.
+    private let outputPressure: OutputPressure
 
-    /// Consulted before the monitor adds a thread: false while waiting threads are blocked on
-    /// something more threads cannot help (the client not reading the output).
-    var mayGrow: (@Sendable () -> Bool)? {
-        get { growthCheck.withLock { $0 } }
-        set { growthCheck.withLock { $0 = newValue } }
-    }
-
-    init(name: String = "th-worker", eagerThreads: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), maxThreads: Int = 256, stallInterval: Double = 0.002) {
+    init(
+        name: String = "th-worker", eagerThreads: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), maxThreads: Int = 256,
+        stallInterval: Double = 0.002, outputPressure: OutputPressure = OutputPressure()
+    ) {
         self.name = name
+        self.outputPressure = outputPressure
         self.eagerThreads = eagerThreads
         self.maxThreads = max(eagerThreads, maxThreads)
         self.stallInterval = stallInterval
-        spawnThread(name: "\(name)-monitor", stackSize: 64 << 10) { [self] in monitor() }
+        spawnThread(name: "\(name)-monitor", stackSize: 256 << 10) { [self] in monitor() }
     }
 
     /// Runs `work` on a pool thread.
@@ -128,32 +127,39 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Adds a thread when queued work waits behind workers that have all stopped finishing.
+    /// Sleeps while nothing waits, and also once the pool is at `maxThreads`: the work queued
+    /// then waits for a worker to finish, and the next `submit` wakes the monitor again.
     private func monitor() {
         while true {
             monitorLock.lock()
             while !monitorWanted { monitorLock.wait() }
             monitorWanted = false
             monitorLock.unlock()
-
-            while true {
-                let (before, running) = lock.withLock { (finished, Array(busy.values)) }
-                let samples = running.map { ($0, $0.stats?.sample()) }
-                sleepSeconds(stallInterval)
-                let (stalled, backlog) = lock.withLock { () -> (Bool, Bool) in
-                    let waiting = queue.count - head
-                    return (finished == before && waiting > idle, waiting > 0)
-                }
-                if stalled, blockedInPlugin(samples), mayGrow?() ?? true {
-                    let grow = lock.withLock { () -> Bool in
-                        guard threads < maxThreads else { return false }
-                        threads += 1
-                        return true
-                    }
-                    if grow { startWorker() }
-                }
-                if !backlog { break }
-            }
+            while monitorPass() {}
         }
+    }
+
+    /// One look at the workers: adds a thread when they are stalled in plugin code.
+    /// - Returns: true to look again (work still waits and a thread could still be added).
+    @inline(never)
+    private func monitorPass() -> Bool {
+        let (before, running, atLimit) = lock.withLock { (finished, Array(busy.values), threads >= maxThreads) }
+        if atLimit { return false }
+        let samples = running.map { ($0, $0.stats?.sample()) }
+        sleepSeconds(stallInterval)
+        let (stalled, backlog) = lock.withLock { () -> (Bool, Bool) in
+            let waiting = queue.count - head
+            return (finished == before && waiting > idle, waiting > 0)
+        }
+        if stalled, blockedInPlugin(samples), !outputPressure.isBacklogged {
+            let grow = lock.withLock { () -> Bool in
+                guard threads < maxThreads else { return false }
+                threads += 1
+                return true
+            }
+            if grow { startWorker() }
+        }
+        return backlog
     }
 }
 
@@ -178,6 +184,19 @@ extension WorkerPool {
         }
         return false
     }
+}
+
+/// Whether the output is backlogged (the client reads slower than the host writes): set by the
+/// ``OutputWriter``, read by the ``WorkerPool`` before it adds a thread. Both receive it at
+/// construction.
+final class OutputPressure: Sendable {
+    private let backlogged = Atomic<Bool>(false)
+
+    init() {}
+
+    var isBacklogged: Bool { backlogged.load(ordering: .relaxed) }
+
+    func set(_ value: Bool) { backlogged.store(value, ordering: .relaxed) }
 }
 
 /// What the monitor knows of one worker thread.

@@ -27,13 +27,17 @@ final class OutputWriter: @unchecked Sendable {
     private let onFailure: @Sendable (Int32) -> Void
     private let schedule: @Sendable (@escaping @Sendable () -> Void) -> Void
     private let output: OutputKind
+    private let pressure: OutputPressure
+    /// What `pressure` was last told (guarded by `lock`).
+    private var toldBacklogged = false
 
     /// - Parameters:
     ///   - fd: the file descriptor to write (1 for stdout).
     ///   - schedule: runs a drain on some host thread, for messages posted without writing.
     ///   - onFailure: called once, with errno, when writing fails (EPIPE: the client is gone).
+    ///   - pressure: told whether the backlog is over `softLimit` whenever that changes.
     init(
-        fd: Int32, softLimit: Int = 1 << 20, hardLimit: Int = 8 << 20,
+        fd: Int32, softLimit: Int = 1 << 20, hardLimit: Int = 8 << 20, pressure: OutputPressure = OutputPressure(),
         schedule: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
         onFailure: @escaping @Sendable (Int32) -> Void
     ) {
@@ -42,6 +46,7 @@ final class OutputWriter: @unchecked Sendable {
         self.hardLimit = hardLimit
         self.schedule = schedule
         self.onFailure = onFailure
+        self.pressure = pressure
         output = OutputKind(fd: fd)
         buffer.reserveCapacity(64 << 10)
         spare.reserveCapacity(64 << 10)
@@ -59,8 +64,7 @@ final class OutputWriter: @unchecked Sendable {
             lock.unlock()
             return false
         }
-        buffer.append(contentsOf: message)
-        buffer.append(0x0A)
+        append(message)
         if writing {
             lock.unlock()
             return true
@@ -102,6 +106,16 @@ final class OutputWriter: @unchecked Sendable {
     private func append(_ message: [UInt8]) {
         buffer.append(contentsOf: message)
         buffer.append(0x0A)
+        notePressure()
+    }
+
+    /// Tells `pressure` when the backlog crosses `softLimit`. Called with the lock held.
+    private func notePressure() {
+        let backlogged = buffer.count > softLimit
+        if backlogged != toldBacklogged {
+            toldBacklogged = backlogged
+            pressure.set(backlogged)
+        }
     }
 
     /// With the lock held and something queued: writes the buffer here when no write is under
@@ -173,14 +187,9 @@ final class OutputWriter: @unchecked Sendable {
             buffer.insert(contentsOf: spare[written...], at: 0)
         }
         spare.removeAll(keepingCapacity: true)
+        notePressure()
         lock.broadcast()
         return error
-    }
-
-    /// True while the client reads slower than the host writes (the backlog is over
-    /// `softLimit`).
-    var isBacklogged: Bool {
-        lock.withLock { buffer.count > softLimit }
     }
 
     /// True when senders of responses would wait (the backlog is over `hardLimit`).
