@@ -15,6 +15,9 @@ enum PluginLoader {
     /// - Returns: the descriptor, or the reason the file is not a usable plugin. `notAPlugin`
     ///   distinguishes a library without the entry point (skipped quietly in default folders).
     static func open(_ path: String) -> Result<UnsafePointer<th_plugin>, LoadFailure> {
+        if let problem = SharedObjectCheck.problem(at: path) {
+            return .failure(LoadFailure(reason: problem, notAPlugin: false))
+        }
         // RTLD_LOCAL keeps each plugin's symbols to itself; the handle is never closed.
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
