@@ -8,6 +8,9 @@ public final class PluginHost: @unchecked Sendable {
     public let configuration: HostConfiguration
     let logger: Logger
     let pool: WorkerPool
+    /// Shared by the pool and the server's output writer (the pool does not grow while the
+    /// client is not reading).
+    let outputPressure = OutputPressure()
 
     /// The started plugins, in load order. Locked: a plugin may report `tools_changed` (read on
     /// a worker thread) while others are still loading.
@@ -15,10 +18,15 @@ public final class PluginHost: @unchecked Sendable {
     private let pluginList = Mutex<[LoadedPlugin]>([])
     /// Everything found wrong while loading, in order: files skipped, tools skipped.
     public private(set) var problems: [PluginProblem] = []
+    /// What loaded but deserves a look (a manifest binding `system`, say): logged as warnings,
+    /// shown by `toolhost check`, never a reason to refuse.
+    public private(set) var warnings: [PluginProblem] = []
 
     private let registryState = Mutex(ToolRegistry.empty)
     private let liveCalls = Mutex<[ObjectIdentifier: ToolCall]>([:])
     private let rebuildPending = Atomic<Bool>(false)
+    /// Signalled when the last live call is released (shutdown waits on it).
+    private let releasedSignal = ConditionLock()
 
     public struct Handlers: Sendable {
         /// The tool registry changed (after a plugin's `tools_changed`).
@@ -38,7 +46,7 @@ public final class PluginHost: @unchecked Sendable {
     public init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.pool = WorkerPool()
+        self.pool = WorkerPool(outputPressure: outputPressure)
     }
 
     /// The current merged tool list.
@@ -55,7 +63,12 @@ public final class PluginHost: @unchecked Sendable {
             if NativeManifest.isManifest(candidate.path) {
                 let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
                 problems.append(contentsOf: manifestProblems)
-                if let set { problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set)) }
+                if let set {
+                    let risks = NativeManifest.riskWarnings(set, path: candidate.path)
+                    for risk in risks { logger.warning("plugin warning: \(risk)") }
+                    warnings.append(contentsOf: risks)
+                    problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set))
+                }
                 continue
             }
             switch PluginLoader.open(candidate.path) {
@@ -148,18 +161,41 @@ public final class PluginHost: @unchecked Sendable {
             live[ObjectIdentifier(call)] = nil
             return live.count
         }
+        if remaining == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
         handlers.callReleased?(remaining)
     }
 
     public var liveCallCount: Int { liveCalls.withLock { $0.count } }
 
-    /// Cancels every live call, waits up to `grace` seconds for the plugins to complete them,
-    /// then shuts down each plugin that has no call left running.
-    public func shutdown(grace: Double) {
-        let calls = liveCalls.withLock { Array($0.values) }
-        for call in calls { call.cancel() }
-        let deadline = monotonicSeconds() + grace
-        while liveCallCount > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
+    /// How running calls are ended at shutdown.
+    public enum Ending: Sendable {
+        /// The input ended: calls already read may finish within the grace period; what is
+        /// still running then is answered as cancelled and told to stop.
+        case inputEnded
+        /// Stop now (a signal, or no client left to answer): every call is told to stop at
+        /// once; results that still arrive within the grace period are written.
+        case immediately(reason: String)
+    }
+
+    /// Ends every live call as `ending` says, waits for the plugins to release them within
+    /// `grace` seconds, then shuts down each plugin that has no call left running.
+    public func shutdown(grace: Double, ending: Ending = .immediately(reason: "the server is stopping")) {
+        let deadline = monotonicSeconds() + max(0, grace)
+        let seconds = JSONNumber(max(0, grace))
+        switch ending {
+        case .inputEnded:
+            if !waitForLiveCalls(until: deadline) {
+                let allowed = JSONNumber(configuration.shutdownGrace)
+                endLiveCalls("The input ended and the tool was still running \(allowed) s later (toolhost --shutdown-grace); it was cancelled.")
+                // The plugins get a moment to acknowledge the cancellation before shutdown.
+                _ = waitForLiveCalls(until: monotonicSeconds() + min(1, configuration.shutdownGrace))
+            }
+        case .immediately(let reason):
+            for call in liveCalls.withLock({ Array($0.values) }) { call.cancel() }
+            if !waitForLiveCalls(until: deadline) {
+                endLiveCalls("The tool was cancelled (\(reason)) and had not stopped \(seconds) s later (toolhost --shutdown-grace).")
+            }
+        }
         // A companion's running calls are calls into its parent's code as well.
         let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
             [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
@@ -171,6 +207,28 @@ public final class PluginHost: @unchecked Sendable {
                 plugin.shutdown()
             }
         }
+    }
+
+    /// Answers every live call not yet answered with `message` (a cancelled tool error) and
+    /// tells its plugin to stop.
+    private func endLiveCalls(_ message: String) {
+        for call in liveCalls.withLock({ Array($0.values) }) {
+            call.deliverEarly(CallOutcome.failure(message, status: ABIStatus.cancelled))
+            call.cancel()
+        }
+    }
+
+    /// Waits until no call is live or the monotonic clock passes `deadline`.
+    /// - Returns: true when no call is live.
+    private func waitForLiveCalls(until deadline: Double) -> Bool {
+        releasedSignal.lock()
+        defer { releasedSignal.unlock() }
+        while liveCallCount > 0 {
+            let left = deadline - monotonicSeconds()
+            if left <= 0 { return false }
+            _ = releasedSignal.wait(seconds: left)
+        }
+        return true
     }
 
     // MARK: From plugins

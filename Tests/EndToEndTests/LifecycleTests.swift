@@ -54,15 +54,18 @@ import Glibc
         shell.closeStdin()
     }
 
-    @Test func shutdownWaitsForCallsToFinishWithinTheGrace() throws {
-        // A call that ignores nothing: sync sleep polls is_cancelled, so end of input stops it
-        // quickly, well inside the grace period.
-        let client = try MCPTestClient.start(arguments: ["--shutdown-grace", "30"])
+    @Test func endOfInputGivesRunningCallsTheGraceThenCancelsThem() throws {
+        // A call already read runs on after the input ends; past the grace period it is
+        // answered as cancelled, saying why, and told to stop (sync sleep polls is_cancelled).
+        let client = try MCPTestClient.start(arguments: ["--shutdown-grace", "1"])
         try client.initialize()
-        _ = client.sendRequest("tools/call", ["name": "sleep", "arguments": ["ms": 600_000]])
+        let id = client.sendRequest("tools/call", ["name": "sleep", "arguments": ["ms": 600_000]])
         client.drain(for: 0.1)
         client.process.closeStdin()
-        #expect(client.process.waitForExit(timeout: 10) == 0)
+        #expect(client.process.waitForExit(timeout: 20) == 0)
+        let result = try client.response(to: id, timeout: 1)["result"] as? JSONDict ?? [:]
+        #expect(result["isError"] as? Bool == true)
+        #expect(MCPTestClient.text(of: result).contains("The input ended and the tool was still running 1 s later"))
     }
 
     // MARK: Command line

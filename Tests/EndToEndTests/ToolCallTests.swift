@@ -171,8 +171,11 @@ import Testing
     @Test func duplicateIdInFlightIsRefused() throws {
         let client = try connected()
         let first = client.sendRequest("tools/call", ["name": "slow_echo", "arguments": ["text": "first", "steps": 5, "delay_ms": 40]], id: "dup")
-        let second = try client.request("tools/call", ["name": "echo", "arguments": ["text": "second"]], id: "dup")
+        client.sendRequest("tools/call", ["name": "echo", "arguments": ["text": "second"]], id: "dup")
+        // Answered with id null (the id "dup" belongs to the first request's answer alone).
+        let second = try client.response(to: NSNull())
         #expect(second[path: "error", "code"] as? Int == -32600)
+        #expect(second[path: "error", "data", "duplicateId"] as? String == "dup")
         let original = try client.response(to: first)
         #expect(MCPTestClient.text(of: original["result"] as? JSONDict ?? [:]) == "first")
     }

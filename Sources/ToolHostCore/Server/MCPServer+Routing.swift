@@ -11,6 +11,10 @@ extension MCPServer {
             emit(RPCEncoder.error(id: id, .invalidRequest("Invalid Request: \(method) is a notification and must be sent without an id")), batch: batch)
             return
         }
+        if inFlight.withLock({ $0[id] != nil }) {
+            rejectDuplicate(id: id, batch: batch)
+            return
+        }
         if method == "initialize" {
             initialize(id: id, params: params, batch: batch)
             return
@@ -153,7 +157,7 @@ extension MCPServer {
             return true
         }
         guard added else {
-            reply(context, error: .invalidRequest("Invalid Request: request id \(context.id) is already in flight"))
+            rejectDuplicate(context)
             return
         }
         var honoured = JSONObject()
@@ -165,6 +169,20 @@ extension MCPServer {
             params: ["_meta": [Self.subscriptionKey: context.id.json], "notifications": .object(honoured)]))
         // In a batch the stream's eventual response cannot be part of the batch array.
         context.batch?.add(nil)
+    }
+
+    /// Answers a request whose id is already in flight. The answer carries `id: null` (the
+    /// id names the first request, whose answer is still to come, exactly once) and names the
+    /// duplicate id in `error.data.duplicateId`.
+    func rejectDuplicate(_ context: RequestContext) {
+        rejectDuplicate(id: context.id, batch: context.batch)
+    }
+
+    func rejectDuplicate(id: RequestID, batch: Batch?) {
+        emit(RPCEncoder.error(id: nil, RPCError(
+            RPCErrorCode.invalidRequest,
+            "Invalid Request: request id \(id) is already in flight; this second request with that id was not run (the first one's answer is still to come). Use a new id for each request.",
+            data: ["duplicateId": id.json])), batch: batch)
     }
 
     /// Sends an event to every subscription that asked for it.

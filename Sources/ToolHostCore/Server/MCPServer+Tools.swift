@@ -46,7 +46,12 @@ extension MCPServer {
             return
         }
 
-        waitForCapacity()
+        guard waitForCapacity() else {
+            reply(context, error: RPCError(
+                RPCErrorCode.internalError,
+                "Request not run: the client closed its input while \(configuration.maxCallsInFlight) calls were still running (toolhost --max-calls-in-flight); the server is stopping"))
+            return
+        }
         var progress: (@Sendable (Double, Double?, String?) -> Void)?
         if let token = context.progressToken {
             progress = { [weak self] value, total, message in
@@ -67,7 +72,7 @@ extension MCPServer {
             return call
         }
         guard let call else {
-            reply(context, error: .invalidRequest("Invalid Request: request id \(context.id) is already in flight; use a new id for each request"))
+            rejectDuplicate(context)
             return
         }
         host.start(call)

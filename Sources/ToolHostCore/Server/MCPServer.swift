@@ -33,9 +33,14 @@ public final class MCPServer: @unchecked Sendable {
 
     let session = Mutex(Session())
     let inFlight = Mutex<[RequestID: InFlight]>([:])
-    /// The reader waits here while too many calls are live (backpressure).
-    private let capacity = ConditionLock()
-    private var readerWaiting = false
+    /// The reader waits while too many calls are live (backpressure), in `poll(2)` on the
+    /// input (to notice a client that hangs up meanwhile) and on this pipe, written when a call
+    /// is released while the reader waits.
+    private let capacityWake: (read: Int32, write: Int32)
+    private let readerWaiting = Atomic<Bool>(false)
+    /// Set once the reader gives up on the input (it hung up while calls kept the reader
+    /// waiting past the grace period): requests still buffered are answered, not run.
+    private let inputAbandoned = Atomic<Bool>(false)
     private let framer: Mutex<LineFramer>
     private let stopLock = ConditionLock()
     private var stopped = false
@@ -46,16 +51,24 @@ public final class MCPServer: @unchecked Sendable {
         self.logger = logger
         self.inputFD = inputFD
         self.framer = Mutex(LineFramer(maxLineBytes: host.configuration.maxMessageBytes))
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            for fd in fds {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+        } else {
+            fds = [-1, -1]
+        }
+        capacityWake = (fds[0], fds[1])
         let pool = host.pool
         let failure = Mutex<(@Sendable (Int32) -> Void)?>(nil)
         self.writer = OutputWriter(
-            fd: outputFD, schedule: { pool.submit($0) },
+            fd: outputFD, pressure: host.outputPressure, schedule: { pool.submit($0) },
             onFailure: { error in failure.withLock { $0 }?(error) })
         failure.withLock { handler in
             handler = { [weak self] error in self?.outputFailed(error) }
         }
-        let writer = self.writer
-        host.pool.mayGrow = { !writer.isBacklogged }
         var handlers = host.handlers
         handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
@@ -67,10 +80,18 @@ public final class MCPServer: @unchecked Sendable {
     /// grace period, shut plugins down).
     /// - Returns: the exit status: 0 after end of input, 1 after a read error.
     public func run() -> Int32 {
-        let error = ChunkReader(fd: inputFD).run { feed($0) }
+        let error = ChunkReader(fd: inputFD).run { chunk in
+            feed(chunk)
+            return !inputAbandoned.load(ordering: .acquiring)
+        }
+        if inputAbandoned.load(ordering: .acquiring) {
+            // The grace period already passed while the reader waited.
+            stop(reason: "the client closed its input", ending: .inputEnded, grace: 0)
+            return 0
+        }
         feed(UnsafeBufferPointer(start: nil, count: 0), end: true)
         if error != 0 { logger.error("reading stdin failed: \(String(cString: strerror(error)))") }
-        stop(reason: error == 0 ? "end of input" : "read error")
+        stop(reason: error == 0 ? "end of input" : "read error", ending: error == 0 ? .inputEnded : .immediately(reason: "reading the input failed"))
         return error == 0 ? 0 : 1
     }
 
@@ -98,7 +119,11 @@ public final class MCPServer: @unchecked Sendable {
     /// Stops serving: cancels calls in flight, gives them the grace period to finish (their
     /// results are still written), ends subscriptions and shuts the plugins down. Safe to call
     /// from any thread and more than once; later callers wait for the first to finish.
-    public func stop(reason: String) {
+    /// - Parameters:
+    ///   - ending: how running calls end (see ``PluginHost/Ending``): at the end of input they
+    ///     may finish within the grace period; on a signal they are cancelled at once.
+    ///   - grace: seconds running calls are given (default: `--shutdown-grace`).
+    public func stop(reason: String, ending: PluginHost.Ending? = nil, grace: Double? = nil) {
         stopLock.lock()
         defer { stopLock.unlock() }
         guard !stopped else { return }
@@ -106,7 +131,7 @@ public final class MCPServer: @unchecked Sendable {
         logger.debug("stopping: \(reason)")
         session.withLock { $0.stopping = true }
         endSubscriptions()
-        host.shutdown(grace: configuration.shutdownGrace)
+        host.shutdown(grace: grace ?? configuration.shutdownGrace, ending: ending ?? .immediately(reason: reason))
         writer.flush()
     }
 
@@ -170,6 +195,11 @@ public final class MCPServer: @unchecked Sendable {
             handleNotification(method, params)
         case .request(let id, let method, let params):
             batch?.expect()
+            if inputAbandoned.load(ordering: .acquiring) {
+                emit(RPCEncoder.error(id: id, RPCError(
+                    RPCErrorCode.internalError, "Request not run: the client closed its input and the server is stopping")), batch: batch)
+                return
+            }
             handleRequest(id: id, method: method, params: params, batch: batch)
         }
     }
@@ -200,20 +230,60 @@ public final class MCPServer: @unchecked Sendable {
 
     // MARK: Backpressure
 
-    /// Blocks the reader while the number of live calls is at the limit.
-    func waitForCapacity() {
-        guard host.liveCallCount >= configuration.maxCallsInFlight else { return }
-        capacity.lock()
-        readerWaiting = true
-        while host.liveCallCount >= configuration.maxCallsInFlight { capacity.wait(seconds: 0.05) }
-        readerWaiting = false
-        capacity.unlock()
+    /// Blocks the reader while the number of live calls is at the limit. A client that hangs
+    /// up meanwhile is noticed at once: the calls running get the grace period to finish, then
+    /// the reader gives up on the input.
+    /// - Returns: false when the reader gave up (the request in hand must not run).
+    func waitForCapacity() -> Bool {
+        let limit = configuration.maxCallsInFlight
+        guard host.liveCallCount >= limit else { return true }
+        if inputAbandoned.load(ordering: .acquiring) { return false }
+        readerWaiting.store(true, ordering: .sequentiallyConsistent)
+        defer { readerWaiting.store(false, ordering: .sequentiallyConsistent) }
+        var hungUpAt: Double?
+        while host.liveCallCount >= limit {
+            var timeout: Int32 = -1
+            if let hungUpAt {
+                let left = hungUpAt + configuration.shutdownGrace - monotonicSeconds()
+                if left <= 0 {
+                    logger.notice("the client closed its input while \(host.liveCallCount) calls were running; stopping")
+                    inputAbandoned.store(true, ordering: .releasing)
+                    return false
+                }
+                timeout = Int32(min(left * 1000 + 1, 60_000))
+            }
+            var fds = [
+                pollfd(fd: capacityWake.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: hungUpAt == nil ? inputFD : -1, events: Self.pollHangUp, revents: 0),
+            ]
+            let n = poll(&fds, 2, timeout)
+            if n < 0 && errno != EINTR { return true }  // cannot wait: let the call run
+            if fds[0].revents & Int16(POLLIN) != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(capacityWake.read, &drain, drain.count) > 0 {}
+            }
+            if fds[1].revents & (Self.pollHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+                hungUpAt = monotonicSeconds()
+                logger.debug("the client closed its input while the reader waited for a call to finish")
+            }
+        }
+        return true
     }
 
+    /// POLLRDHUP (Linux; the peer of a stream socket shut down its writing side), which the
+    /// Glibc module leaves out; elsewhere POLLHUP alone tells.
+    private static let pollHangUp: Int16 = {
+        #if os(Linux)
+        return 0x2000
+        #else
+        return Int16(POLLHUP)
+        #endif
+    }()
+
     private func callReleased() {
-        capacity.lock()
-        if readerWaiting { capacity.signal() }
-        capacity.unlock()
+        guard readerWaiting.load(ordering: .sequentiallyConsistent) else { return }
+        var one: UInt8 = 1
+        _ = write(capacityWake.write, &one, 1)
     }
 
     // MARK: Events from the host

@@ -101,9 +101,10 @@ struct ChunkReader {
     let fd: Int32
     var bufferSize = 256 << 10
 
-    /// Reads until end of input or a read error, calling `handle` with each chunk.
-    /// - Returns: 0 at end of input, else the errno of the failed read.
-    func run(_ handle: (UnsafeBufferPointer<UInt8>) -> Void) -> Int32 {
+    /// Reads until end of input, a read error, or `handle` returns false, calling `handle`
+    /// with each chunk.
+    /// - Returns: 0 at end of input (or when stopped), else the errno of the failed read.
+    func run(_ handle: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int32 {
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bufferSize)
         defer { buffer.deallocate() }
         while true {
@@ -113,7 +114,7 @@ struct ChunkReader {
                 return errno
             }
             if n == 0 { return 0 }
-            handle(UnsafeBufferPointer(rebasing: buffer[..<n]))
+            if !handle(UnsafeBufferPointer(rebasing: buffer[..<n])) { return 0 }
         }
     }
 }
