@@ -157,6 +157,29 @@ import Testing
         #expect(MCPTestClient.text(of: try client.callTool("partly_made")) == "0")
     }
 
+    /// Binding a function a client should not hold loads, with a warning at start and in
+    /// `toolhost check` (which still exits 0: a warning is not a problem).
+    @Test func riskyFunctionsAreWarnedOf() throws {
+        let dir = try PluginBuilder.temporaryDirectory("risky")
+        try Self.write(dir + "/risky.toolhost.json", """
+            {"toolhost_manifest": 1, "id": "risky", "library": "libc.so.6",
+             "functions": [
+               {"symbol": "abort", "tool": "risky_abort", "returns": "void"},
+               {"symbol": "system", "tool": "risky_system", "params": [{"name": "command", "type": "string"}], "returns": "int"},
+               {"symbol": "getpid", "tool": "risky_getpid", "returns": "int"}
+             ]}
+            """)
+        let check = try runCommand(ServerProcess.toolhostPath, ["check", dir + "/risky.toolhost.json"])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.contains("warnings: 2"), "\(check.stdout)")
+        #expect(check.stdout.contains("(tool risky_abort): binds abort, which ends or signals the host process"))
+        #expect(check.stdout.contains("(tool risky_system): binds system, which runs programs"))
+        #expect(!check.stdout.contains("binds getpid"))
+        let serve = try MCPTestClient.start(plugins: [dir + "/risky.toolhost.json"])
+        try serve.initialize()
+        #expect(serve.process.waitForStderr(containing: "binds system"))
+    }
+
     @Test func manifestsComeFromTheSearchPathAndExplicitFiles() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["TOOLHOST_PLUGIN_PATH"] = Self.manifests + "/libm.toolhost.json"

@@ -120,7 +120,7 @@ import Testing
             #expect(result["structuredContent"] == nil)
             return MCPTestClient.text(of: result)
         }
-        #expect(try failure("checked_div", ["a": 1, "b": 0]) == "checked_div failed: it returned -\(EDOM).")
+        #expect(try failure("checked_div", ["a": 1, "b": 0]) == "checked_div failed: it returned -\(EDOM) (as a negated errno: Numerical argument out of domain, errno \(EDOM)).")
         #expect(try failure("open_nothing", [:]).hasPrefix("open_nothing failed: it returned NULL; No such file or directory (errno \(ENOENT))"))
         #expect(try failure("nonzero_fails", ["code": 3]) == "nonzero_fails failed: it returned 3.")
         #expect(try value(client, "nonzero_fails", ["code": 0]) == "0")

@@ -102,6 +102,10 @@ public enum OneShot {
             lines.append("problems: \(host.problems.count)")
             for problem in host.problems { lines.append("  \(problem)") }
         }
+        if !host.warnings.isEmpty {
+            lines.append("warnings: \(host.warnings.count)")
+            for warning in host.warnings { lines.append("  \(warning)") }
+        }
         let clean = host.problems.isEmpty && !host.plugins.isEmpty
         lines.append(clean ? "ok" : "FAILED")
         return (lines.joined(separator: "\n"), clean)

@@ -249,13 +249,23 @@ final class NativeFunction: @unchecked Sendable {
         }
     }
 
+    /// A negative return as text; one that reads as a negated errno (`return -ERANGE;`, the
+    /// kernel's convention) also says what that errno means. -1 is left alone: it is the
+    /// usual plain "failed" (with errno, if any, reported beside it).
+    static func describeNegative(_ value: Int128, errno callError: Int32) -> String {
+        guard callError == 0, let code = Int32(exactly: -value), code > 1, code < 4096 else { return String(value) }
+        let meaning = String(cString: strerror(code))
+        guard !meaning.hasPrefix("Unknown error") else { return String(value) }
+        return "\(value) (as a negated errno: \(meaning), errno \(code))"
+    }
+
     private func finish(_ returned: Returned, callError: Int32, outStorage: UnsafeMutableRawPointer) -> Outcome {
         // The error convention first: on failure nothing else is reported.
         var failedWith: String?
         switch (spec.errors, returned) {
         case (.errno, _) where callError != 0: failedWith = ""
         case (.nonzero, .value(let v, _)) where v != .integer(0) && v != .bool(false): failedWith = v.text
-        case (.negative, .value(.integer(let v), _)) where v < 0: failedWith = String(v)
+        case (.negative, .value(.integer(let v), _)) where v < 0: failedWith = Self.describeNegative(v, errno: callError)
         case (.null, .string(nil, _)): failedWith = "NULL"
         case (.false, .value(.bool(false), _)): failedWith = "false"
         default: break

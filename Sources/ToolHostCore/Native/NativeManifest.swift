@@ -83,6 +83,10 @@ enum NativeManifest {
         if library.contains("/") && !library.hasPrefix("/") {
             libraryPath = PluginDiscovery.parent(of: path) + "/" + library
         }
+        if libraryPath.contains("/"), let reason = SharedObjectCheck.problem(at: libraryPath) {
+            problem("library", "cannot load \(library): it \(reason)")
+            return (nil, problems)
+        }
         guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
             problem("library", "cannot load \(library): \(reason)")
@@ -307,5 +311,37 @@ enum NativeManifest {
             }
         }
         return (line, column)
+    }
+}
+
+extension NativeManifest {
+    /// Functions a manifest should not hand to a client: a manifest carries its plugin's trust,
+    /// and a client calling one of these can end the host, run programs, delete files or
+    /// corrupt the host's memory. Binding one is allowed (the author may mean it) but warned of.
+    static let riskySymbols: [String: String] = {
+        var table: [String: String] = [:]
+        func add(_ names: [String], _ why: String) { for name in names { table[name] = why } }
+        add(["system", "popen", "execl", "execlp", "execle", "execv", "execvp", "execvpe", "execve", "fexecve",
+             "posix_spawn", "posix_spawnp", "fork", "vfork", "clone", "daemon"], "runs programs for whoever calls the tool")
+        add(["exit", "_exit", "_Exit", "quick_exit", "abort", "kill", "killpg", "raise", "pthread_exit", "pthread_kill"],
+            "ends or signals the host process")
+        add(["free", "realloc", "reallocarray", "cfree", "munmap", "mprotect", "brk", "sbrk", "dlclose", "longjmp", "siglongjmp"],
+            "frees or rewrites memory the host owns")
+        add(["unlink", "unlinkat", "remove", "rmdir", "rename", "renameat", "truncate", "ftruncate"], "deletes or changes files")
+        add(["setuid", "setgid", "seteuid", "setegid", "setreuid", "setregid", "chdir", "fchdir", "chroot", "signal",
+             "sigaction", "setenv", "putenv", "unsetenv", "clearenv", "close", "dup2", "dup3", "umask"],
+            "changes state the whole host process shares")
+        return table
+    }()
+
+    /// A warning for each function of `set` that binds a risky symbol (``riskySymbols``).
+    static func riskWarnings(_ set: NativeToolSet, path: String) -> [PluginProblem] {
+        set.functions.compactMap { function in
+            let symbol = function.spec.symbol
+            guard let why = riskySymbols[symbol] else { return nil }
+            return PluginProblem(
+                path: path, plugin: set.id, tool: function.spec.toolName,
+                message: "binds \(symbol), which \(why); a client that can call this tool has that power (remove it from the manifest unless you mean it)")
+        }
     }
 }
