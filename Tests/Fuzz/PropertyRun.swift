@@ -202,10 +202,24 @@ enum Generator {
         }
     }
 
-    /// Truncation, byte flips, inserted bytes (invalid UTF-8, control characters), nesting.
+    /// Truncation, byte flips, inserted bytes (invalid UTF-8, control characters), nesting,
+    /// and members repeated under the same name (which must be refused, not read one way).
     static func damage(_ line: [UInt8], _ r: inout SplitMix64) -> [UInt8] {
         var line = line
-        switch r.int(5) {
+        switch r.int(7) {
+        case 5:
+            // A second "id" (or another name the server reads) in the message's own object.
+            if let brace = line.firstIndex(of: UInt8(ascii: "{")) {
+                let member = r.pick([#""id":\#(r.int(6)),"#, #""method":"ping","#, #""jsonrpc":"2.0","#, #""params":{},"#])
+                line.insert(contentsOf: Array(member.utf8), at: brace + 1)
+            }
+        case 6:
+            // A repeated member inside the arguments or params (the plugin's view of the call).
+            let marker = Array(r.pick([#""arguments":{"#, #""params":{"#, #""_meta":{"#]).utf8)
+            if let at = line.indices.first(where: { line[$0...].starts(with: marker) }) {
+                let member = r.pick([#""text":"dup","#, #""name":"fail","#, #""cursor":"t0","#])
+                line.insert(contentsOf: Array(member.utf8), at: at + marker.count)
+            }
         case 0: line = Array(line.prefix(r.int(line.count)))
         case 1: for _ in 0..<(1 + r.int(3)) where !line.isEmpty { line[r.int(line.count)] = UInt8(truncatingIfNeeded: r.next()) }
         case 2: line.insert(contentsOf: [r.pick([0xFF, 0xC3, 0xED, 0x00, 0x22, 0x5C, 0x7B, 0x0D] as [UInt8])], at: r.int(line.count + 1))
