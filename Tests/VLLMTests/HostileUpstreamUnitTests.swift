@@ -138,6 +138,12 @@ import Testing
         #expect(Self.errors.response(status: 302, body: [], request: "GET /health").message.contains("no Location header"))
     }
 
+    /// A huge VLLM_DEFAULT_TIMEOUT (accepted: any finite number) must not overflow the deadline.
+    @Test func hugeTimeoutsAreHeldNotOverflowed() {
+        #expect(UpstreamClient.timeAmount(2.5) == .milliseconds(2500))
+        #expect(UpstreamClient.timeAmount(1e300) == .seconds(3_000_000_000))
+    }
+
     @Test func shorteningAndTrimmingAreExactOnLongTexts() {
         let long = "  \n" + String(repeating: "é", count: 1_000_000) + " \t"
         #expect(long.trimmingSpaces().count == 1_000_000)

@@ -42,7 +42,7 @@ package final class UpstreamClient: Sendable {
             loop = group.next()
             executor = EventLoopExecutor(loop: loop)
             var http = HTTPClient.Configuration()
-            let timeout = configuration.timeout.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
+            let timeout = configuration.timeout.map(UpstreamClient.timeAmount)
             // `read` is AsyncHTTPClient's idle-read timeout: it restarts with every read, so it
             // bounds each wait for the next bytes, not a whole generation.
             http.timeout = .init(connect: timeout ?? .hours(24), read: timeout)
@@ -102,7 +102,7 @@ package final class UpstreamClient: Sendable {
     /// call), not only each wait for bytes.
     package func get(_ path: String, what: String) async throws(UpstreamError) -> Reply {
         let delegate = ExchangeDelegate(sink: nil, limit: Self.maxBodyBytes)
-        let deadline = configuration.timeout.map { NIODeadline.now() + .nanoseconds(Int64($0 * 1e9)) }
+        let deadline = configuration.timeout.map { NIODeadline.now() + Self.timeAmount($0) }
         try await exchange(
             .GET, path, body: nil, accept: nil, delegate: delegate, deadline: deadline, phase: { _ in .query(what) },
             tooLarge: { _ in self.errors.invalidResponse(what, "a body larger than \(Self.maxBodyBytes >> 20) MiB") })
@@ -171,6 +171,12 @@ package final class UpstreamClient: Sendable {
             throw errors.transport(error, phase: phase(delegate))
         }
         if Task.isCancelled { throw .cancelled }
+    }
+
+    /// `seconds` as a `TimeAmount`; settings beyond about 95 years (no limit in practice) are
+    /// held there instead of overflowing.
+    static func timeAmount(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64(min(seconds, 3e9) * 1e9))
     }
 
     static func bytes(_ buffer: ByteBuffer) -> [UInt8] {
