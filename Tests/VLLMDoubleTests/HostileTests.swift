@@ -5,7 +5,7 @@ import ToolHostJSON
 import VLLMDouble
 
 /// The hostile modes: each breaks the protocol the way it says, and stops when the client goes.
-@Suite("Hostile modes")
+@Suite("Hostile modes", .serialized)
 struct HostileTests {
     @Test("Directives choose a mode and its parameters")
     func directives() throws {
