@@ -37,6 +37,17 @@ package struct Behavior: Sendable, Equatable {
     /// Whether a stream's response head goes out as soon as the request is accepted (as Starlette's
     /// `StreamingResponse` does) or only with the first token.
     package var streamHeadersBeforeFirstToken: Bool
+    /// Break the protocol instead of answering well (see `Hostility`); nil for a well-behaved server.
+    /// The server-wide value applies to every route; per-request scenarios reach generations only.
+    package var hostile: Hostility?
+    /// `endless`: the bytes of text in each chunk; `oversized`: the bytes of text in the one chunk.
+    package var hostileBytes: Int
+    /// `drip`: the time between two bytes of the body.
+    package var dripInterval: Duration
+    /// `drip`: the `Content-Length` announced (and, given time, sent).
+    package var dripLength: Int
+    /// `redirect`: the `Location`; nil redirects to the request's own target (a loop if followed).
+    package var redirectLocation: String?
 
     /// Creates a behaviour; the defaults are an instant, well-behaved vLLM 0.33 echoing the prompt.
     package init(
@@ -55,7 +66,12 @@ package struct Behavior: Sendable, Equatable {
         reasoningText: String = "Let me think about this.",
         errorStyle: ErrorStyle = .nested,
         contextCheck: ContextCheck = .clamp,
-        streamHeadersBeforeFirstToken: Bool = true
+        streamHeadersBeforeFirstToken: Bool = true,
+        hostile: Hostility? = nil,
+        hostileBytes: Int = 64 * 1024,
+        dripInterval: Duration = .seconds(1),
+        dripLength: Int = 1000,
+        redirectLocation: String? = nil
     ) {
         self.reply = reply
         self.latency = latency
@@ -73,6 +89,11 @@ package struct Behavior: Sendable, Equatable {
         self.errorStyle = errorStyle
         self.contextCheck = contextCheck
         self.streamHeadersBeforeFirstToken = streamHeadersBeforeFirstToken
+        self.hostile = hostile
+        self.hostileBytes = hostileBytes
+        self.dripInterval = dripInterval
+        self.dripLength = dripLength
+        self.redirectLocation = redirectLocation
     }
 
     /// A pre-0.10.1 server: flat error bodies, `reasoning_content`, prompt plus `max_tokens` checked.
@@ -125,4 +146,25 @@ package enum ContextCheck: String, Sendable, Equatable {
     case clamp
     /// Up to at least 0.20: prompt plus `max_tokens` over the window is a 400.
     case rejectOverflow = "legacy"
+}
+
+/// Ways a broken or malicious upstream (or a proxy in front of it) answers, for testing that a
+/// client stays bounded in time and memory and says what happened. Chosen with the scenario
+/// directive `hostile=…`.
+package enum Hostility: String, Sendable, Equatable {
+    /// Status 200 with a body that is neither JSON nor an event stream: an HTML page that quotes the
+    /// request's `Authorization` header (as some proxies' error pages do), then binary bytes.
+    case garbage
+    /// A generation that never ends and ignores `max_tokens`: chunks of `hostileBytes` bytes of
+    /// text as fast as the client reads them, without a finish reason, until the client goes away.
+    /// Not streamed: a JSON body whose `content` string never ends. Other routes: like `garbage`.
+    case endless
+    /// A generation answered in one chunk (streamed) or one response (not streamed) whose text is
+    /// `hostileBytes` bytes, far more than `max_tokens` allows; otherwise well-formed and complete.
+    case oversized
+    /// Any route: `Content-Length: dripLength`, then one byte every `dripInterval` (a valid body
+    /// padded with spaces, for a client patient enough), until the client goes away.
+    case drip
+    /// Any route: `307 Temporary Redirect` to `redirectLocation` (default: the request's own target).
+    case redirect
 }

@@ -33,6 +33,7 @@ final class Exchange {
         var headers = baseHeaders()
         headers.add(name: "content-length", value: String(reply.body.readableBytes))
         if let contentType = reply.contentType { headers.add(name: "content-type", value: contentType) }
+        headers.add(contentsOf: reply.headers)
         writeHead(status: reply.status, headers: headers)
         if reply.body.readableBytes > 0 {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(reply.body))), promise: nil)
@@ -48,6 +49,27 @@ final class Exchange {
         headers.add(name: "transfer-encoding", value: "chunked")
         writeHead(status: .ok, headers: headers)
         context.flush()
+    }
+
+    /// Sends the head of a body written over time: `contentLength` announced, or chunked.
+    func startBody(status: HTTPResponseStatus, contentType: String, contentLength: Int?) {
+        guard !isFinished, !headSent else { return }
+        var headers = baseHeaders()
+        headers.add(name: "content-type", value: contentType)
+        if let contentLength {
+            headers.add(name: "content-length", value: String(contentLength))
+        } else {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        writeHead(status: status, headers: headers)
+        context.flush()
+    }
+
+    /// Sends part of a body and flushes; the future completes once it was written, so a sender
+    /// that waits for it goes at the pace the client reads. Nil once the exchange is finished.
+    func sendPaced(_ buffer: ByteBuffer) -> EventLoopFuture<Void>? {
+        guard !isFinished, headSent else { return nil }
+        return context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
     }
 
     /// Sends part of a streamed body.

@@ -7,6 +7,8 @@ struct HTTPReply {
     var status: HTTPResponseStatus
     var contentType: String?
     var body: ByteBuffer
+    /// More headers (e.g. `location`).
+    var headers: HTTPHeaders = [:]
 
     /// A JSON response as Starlette's `JSONResponse` writes it.
     static func json(_ value: JSON, status: HTTPResponseStatus = .ok) -> HTTPReply {

@@ -18,6 +18,15 @@ extension Router {
             } catch {
                 throw APIError.badRequest(error.description)
             }
+            if let mode = behavior.hostile {
+                HostileAnswer(
+                    mode: mode, behavior: behavior, exchange: exchange,
+                    shape: kind == .chat ? .chat(stream: request.stream) : .completion(stream: request.stream),
+                    target: incoming.head.uri, authorization: incoming.head.headers.first(name: "authorization"),
+                    model: model.name
+                ).play()
+                return
+            }
             if behavior.engineDead {
                 exchange.respond(.engineDead)
                 return

@@ -22,6 +22,16 @@ struct Router {
             exchange.respond(.unauthorized)
             return
         }
+        // A server-wide hostility answers every route but the generations, which take it (or a
+        // scenario's) once their scenario is known.
+        if let mode = configuration.behavior.hostile, !["/v1/chat/completions", "/v1/completions"].contains(request.path) {
+            HostileAnswer(
+                mode: mode, behavior: configuration.behavior, exchange: exchange, shape: .other,
+                target: request.head.uri, authorization: request.head.headers.first(name: "authorization"),
+                model: configuration.models.first?.name ?? ""
+            ).play()
+            return
+        }
         guard let method = Self.routes[request.path] else {
             exchange.respond(.notFound)
             return

@@ -13,7 +13,9 @@
 /// `slow-tokens`), `keep-alive=D|off`, `cut-after=N`, `error-after=N`, `error-message=TEXT`,
 /// `status=CODE`, `dead[=true|false]`, `reasoning=off|on|only`,
 /// `reasoning-field=reasoning|reasoning_content`, `reasoning-text=TEXT`, `errors=nested|flat`,
-/// `context-check=clamp|legacy`, `stream-headers=early|late`. TEXT may be double-quoted to hold
+/// `context-check=clamp|legacy`, `stream-headers=early|late`,
+/// `hostile=off|garbage|endless|oversized|drip|redirect`, `hostile-bytes=N`, `drip-interval=D`,
+/// `drip-length=N`, `redirect-to=URL`. TEXT may be double-quoted to hold
 /// commas (`\"` and `\\` escape inside quotes). An unknown directive makes the request fail with a
 /// 400 naming it, so a typo in a test cannot pass silently.
 package enum Scenario {
@@ -108,6 +110,20 @@ package enum Scenario {
             case "late": behavior.streamHeadersBeforeFirstToken = false
             default: throw ScenarioError("`stream-headers` is early or late")
             }
+        case "hostile":
+            let text = try required()
+            if text == "off" {
+                behavior.hostile = nil
+            } else {
+                guard let mode = Hostility(rawValue: text) else {
+                    throw ScenarioError("`hostile` is off, garbage, endless, oversized, drip or redirect")
+                }
+                behavior.hostile = mode
+            }
+        case "hostile-bytes": behavior.hostileBytes = max(1, try count(key, required()))
+        case "drip-interval": behavior.dripInterval = try duration(key, required())
+        case "drip-length": behavior.dripLength = try count(key, required())
+        case "redirect-to": behavior.redirectLocation = try required()
         default:
             throw ScenarioError("unknown directive `\(key)`")
         }

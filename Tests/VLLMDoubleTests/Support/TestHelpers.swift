@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import NIOHTTP1
 import Testing
 import ToolHostJSON
@@ -6,9 +8,10 @@ import VLLMDouble
 /// Runs `body` against a freshly started double, then shuts it down.
 func withDouble<Result>(
     _ configuration: Configuration = Configuration(),
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     _ body: (VLLMDouble) async throws -> Result
 ) async throws -> Result {
-    let double = try await VLLMDouble.start(configuration)
+    let double = try await VLLMDouble.start(configuration, eventLoopGroup: eventLoopGroup)
     do {
         let result = try await body(double)
         try await double.shutdown()

@@ -11,8 +11,17 @@ package enum Redaction {
 
     /// `text` with every occurrence of `secret` replaced (for text that came from elsewhere,
     /// such as an upstream error message that might quote a header).
-    package static func scrub(_ text: String, secret: String?) -> String {
-        guard let secret, secret.count >= 4, text.contains(secret) else { return text }
-        return text.replacing(secret, with: "[redacted]")
+    /// - Parameter cutAtEnd: `text` was cut from something longer, so it may end with the first
+    ///   part of the secret (four characters or more), which is taken out too.
+    package static func scrub(_ text: String, secret: String?, cutAtEnd: Bool = false) -> String {
+        guard let secret, secret.count >= 4 else { return text }
+        var text = text.contains(secret) ? text.replacing(secret, with: "[redacted]") : text
+        if cutAtEnd {
+            for length in stride(from: secret.count - 1, through: 4, by: -1) where text.hasSuffix(secret.prefix(length)) {
+                text = String(text.dropLast(length)) + "[redacted]"
+                break
+            }
+        }
+        return text
     }
 }

@@ -186,7 +186,11 @@ package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing whitespace; linear, and it copies only what it keeps.
     func trimmingSpaces() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
+            return ""
+        }
+        return String(self[first...last])
     }
 }

@@ -8,7 +8,10 @@ import Synchronization
 /// token arrives — queued in vLLM, reading the prompt, or stalled — a heartbeat is sent every
 /// `heartbeat` interval whose value is the token count plus ½, ⅔, ¾, … (k/(k+1) after k
 /// heartbeats), so the value keeps increasing without claiming a token that did not come.
-/// Token reports go out for the first token at once, then at most once per `interval`.
+/// Token reports go out for the first token at once, then at most once per `interval`. The
+/// value never passes `total`: a server that ignores `max_tokens` gets no reports for the
+/// tokens beyond it (and is stopped soon after by the client's ``GenerationLimits``), so
+/// progress never claims more than was asked, and every report is above the one before.
 package final class ProgressReporter: Sendable {
     private let context: any CallContext
     private let total: Double?
@@ -26,6 +29,8 @@ package final class ProgressReporter: Sendable {
         var lastSent: ContinuousClock.Instant?
         var unsent = false
         var heartbeats = 0
+        /// The value of the last report, token or heartbeat.
+        var lastValue = 0.0
     }
 
     private let state: Mutex<State>
@@ -50,16 +55,21 @@ package final class ProgressReporter: Sendable {
         let report = state.withLock { s -> (Double, String)? in
             s.tokens += count
             s.lastActivity = now
-            s.heartbeats = 0
             s.thinking = reasoning
-            s.tail = Self.tail(s.tail + text)
+            // Only the end of a long text can show: it is cut before it is joined.
+            s.tail = Self.tail(s.tail + text.suffix(160))
+            // Past `total` there is nothing new to report; heartbeats go on counting up from
+            // where they were.
+            guard tokenValue(s) > s.lastValue else { return nil }
+            s.heartbeats = 0
             if let last = s.lastSent, now - last < interval {
                 s.unsent = true
                 return nil
             }
             s.lastSent = now
             s.unsent = false
-            return (Double(s.tokens), tokenMessage(s))
+            s.lastValue = tokenValue(s)
+            return (s.lastValue, tokenMessage(s))
         }
         if let (value, message) = report { context.progress(value, total: total, message: message) }
     }
@@ -72,7 +82,8 @@ package final class ProgressReporter: Sendable {
             if s.unsent, let last = s.lastSent, now - last >= interval {
                 s.lastSent = now
                 s.unsent = false
-                return (Double(s.tokens), tokenMessage(s))
+                s.lastValue = tokenValue(s)
+                return (s.lastValue, tokenMessage(s))
             }
             guard now - s.lastActivity >= heartbeat * (s.heartbeats + 1) else { return nil }
             s.heartbeats += 1
@@ -81,7 +92,8 @@ package final class ProgressReporter: Sendable {
             let message = s.tokens == 0
                 ? "waiting for the first token: \(waited) s (queued in the server or reading the prompt)"
                 : "\(countText(s.tokens)) tokens, nothing new for \(waited) s"
-            return (Double(s.tokens) + k / (k + 1), message)
+            s.lastValue = tokenValue(s) + k / (k + 1)
+            return (s.lastValue, message)
         }
         if let (value, message) = report { context.progress(value, total: total, message: message) }
     }
@@ -94,8 +106,13 @@ package final class ProgressReporter: Sendable {
         }
     }
 
+    /// The value of a token report: the token count, at most `total`.
+    private func tokenValue(_ s: State) -> Double {
+        total.map { min(Double(s.tokens), $0) } ?? Double(s.tokens)
+    }
+
     private func countText(_ tokens: Int) -> String {
-        total.map { "\(tokens)/\(Int($0))" } ?? "\(tokens)"
+        total.map { "\(min(tokens, Int($0)))/\(Int($0))" } ?? "\(tokens)"
     }
 
     private func tokenMessage(_ s: State) -> String {

@@ -73,7 +73,8 @@ package struct ErrorMapper: Sendable {
         let message: String
         switch phase {
         case .query(let what):
-            message = "The vLLM server at \(displayURL) did not answer \(what) within \(timeoutText)."
+            // A request that is not a generation has a deadline for the whole exchange.
+            message = "The vLLM server at \(displayURL) did not finish answering \(what) within \(timeoutText), which bounds the whole of a request that is not a generation. Check that the server is not overloaded and that nothing between (a proxy) holds the answer back."
         case .wholeGeneration:
             message = "The vLLM server at \(displayURL) sent nothing for \(timeoutText) while generating. Without streaming the answer arrives only when it is complete, so this limit bounds the whole generation: raise VLLM_DEFAULT_TIMEOUT, lower max_tokens, call with a progressToken (the answer is then streamed and the limit bounds each wait for a token), or set VLLM_STREAM=always."
         case .firstToken:
@@ -97,7 +98,9 @@ package struct ErrorMapper: Sendable {
     }
 
     /// An HTTP error status with its body. Unknown-model 404s are told apart by the body.
-    package func response(status: Int, body: [UInt8], request: String) -> UpstreamError {
+    /// - Parameter location: the `Location` header, for a redirect.
+    package func response(status: Int, body: [UInt8], request: String, location: String? = nil) -> UpstreamError {
+        if (300...399).contains(status) { return redirected(status: status, request: request, location: location) }
         let parsed = ErrorBody.parse(body)
         let said = parsed.message.map { Redaction.scrub(Self.shorten($0), secret: apiKey) }
         let saying = said.map { ": \($0)" } ?? ""
@@ -138,6 +141,51 @@ package struct ErrorMapper: Sendable {
         UpstreamError(.invalidResponse, message: "The server at \(displayURL) answered \(request) with something that is not an OpenAI-compatible response (\(Redaction.scrub(detail, secret: apiKey))). Check that VLLM_BASE_URL points at vLLM or another OpenAI-compatible server.")
     }
 
+    /// Redirects are not followed: the API key would go along to wherever the server points,
+    /// and a generation would be sent twice. The message says where, so VLLM_BASE_URL can be fixed.
+    private func redirected(status: Int, request: String, location: String?) -> UpstreamError {
+        let target = location.map { quote(Array(Redaction.url($0).utf8), limit: 300) } ?? "nowhere (no Location header)"
+        return UpstreamError(.redirected, status: status, message: "The server at \(displayURL) redirected \(request) (HTTP \(status)) to \(target). The plugin does not follow redirects (the API key would go along): set VLLM_BASE_URL to the server's own address (without /v1).")
+    }
+
+    /// The server went past the ``GenerationLimits`` of the request's `max_tokens`.
+    package func sentTooMuch(_ limits: GenerationLimits, bodyBytes: Int, chunks: Int?, textBytes: Int?) -> UpstreamError {
+        var sent = "\(bodyBytes) bytes"
+        if let chunks, let textBytes {
+            sent += " (\(chunks) chunk\(chunks == 1 ? "" : "s") of text, \(textBytes) bytes of text kept)"
+        }
+        return UpstreamError(.sentTooMuch, message: "The server at \(displayURL) sent more than was asked: max_tokens is \(limits.maxTokens), and it had sent \(sent) without finishing the answer, past what that many tokens can take (at most \(limits.chunks) chunks of text, \(limits.textBytes) bytes of text and \(limits.bodyBytes) bytes in all). The plugin stopped reading and closed the connection. The server ignores max_tokens or is not an OpenAI-compatible server: check VLLM_BASE_URL and the server.")
+    }
+
+    /// A streamed request answered with a body that is not `text/event-stream`.
+    /// - Parameters:
+    ///   - prefix: the first bytes of the body.
+    ///   - contentType: the response's `Content-Type`, when it had one.
+    package func notEventStream(_ prefix: [UInt8], contentType: String?) -> UpstreamError {
+        let shown = prefix.isEmpty ? "an empty body" : quote(prefix, limit: 200)
+        let type = contentType.map { "Content-Type: \(quote(Array($0.utf8), limit: 100))" } ?? "no Content-Type"
+        return UpstreamError(.invalidResponse, message: "The server at \(displayURL) did not answer with an event stream: \(shown) (\(type)). A streamed request (stream: true) must be answered with text/event-stream: check that VLLM_BASE_URL points at vLLM or another OpenAI-compatible server, and not at a proxy's page.")
+    }
+
+    /// Bytes from the server, as text to quote in a message, on one line: invalid UTF-8 and
+    /// control characters shown as U+FFFD, the API key taken out (a part of it cut at the end too),
+    /// at most `limit` characters.
+    package func quote(_ bytes: some Collection<UInt8>, limit: Int) -> String {
+        // Decode a little more than is shown, so that a key cut by the shortening is whole here.
+        let window = bytes.prefix(limit * 4 + (apiKey?.utf8.count ?? 0))
+        var text = String(decoding: window, as: UTF8.self)
+        // On one line: line breaks and tabs become spaces, other control characters U+FFFD.
+        text = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            switch scalar {
+            case "\n", "\r", "\t": " "
+            case _ where scalar.properties.generalCategory == .control: "\u{FFFD}"
+            default: scalar
+            }
+        }))
+        text = Redaction.scrub(text, secret: apiKey, cutAtEnd: true)
+        return Self.shorten(text, limit: limit)
+    }
+
     static func isUnknownModel(_ body: ErrorBody) -> Bool {
         if body.type == "NotFoundError" || body.type == "model_not_found" { return true }
         guard let message = body.message?.lowercased() else { return false }
@@ -150,10 +198,15 @@ package struct ErrorMapper: Sendable {
             || lower.contains("too many tokens") || lower.contains("exceeds the available context") || lower.contains("context size")
     }
 
+    /// `text` trimmed, and cut to `limit` characters with "…"; linear in what it keeps, so a huge
+    /// text costs no more than a short one.
     static func shorten(_ text: String, limit: Int = 2000) -> String {
-        let trimmed = text.trimmingSpaces()
-        guard trimmed.count > limit else { return trimmed }
-        return String(trimmed.prefix(limit)) + "…"
+        let start = text.firstIndex { !$0.isWhitespace } ?? text.endIndex
+        let rest = text[start...]
+        guard let cut = rest.index(rest.startIndex, offsetBy: limit, limitedBy: rest.endIndex), cut < rest.endIndex,
+            !rest[cut...].allSatisfy(\.isWhitespace)
+        else { return rest.trimmingSpaces() }
+        return String(rest[..<cut]) + "…"
     }
 
     /// The reason a connection could not be made, when `error` is such a failure.

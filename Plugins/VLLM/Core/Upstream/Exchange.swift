@@ -14,6 +14,8 @@ final class ExchangeDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     private(set) var headers = HTTPHeaders()
     private(set) var body = ByteBuffer()
     private(set) var overflow = false
+    /// Bytes of the body received, counted also past the limit.
+    private(set) var received = 0
     let sink: StreamSink?
     private let limit: Int
 
@@ -27,10 +29,12 @@ final class ExchangeDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         status = Int(head.status.code)
         headers = head.headers
+        if streaming { sink?.contentType = head.headers.first(name: "content-type") }
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        received += buffer.readableBytes
         if streaming, let sink {
             if !sink.feed(buffer) { task.cancel() }
         } else if body.readableBytes + buffer.readableBytes > limit {

@@ -28,16 +28,24 @@ package struct Generation: Sendable, Equatable {
     }
 }
 
-/// Builds a ``Generation`` from stream chunks.
+/// Builds a ``Generation`` from stream chunks, within the ``GenerationLimits`` of its request.
 package struct StreamAccumulator: Sendable {
     package private(set) var generation: Generation
     package private(set) var sawChoice = false
     package private(set) var finished = false
     package private(set) var done = false
-    private var reasoning = ""
+    /// What the stream may bring; nil for no limit.
+    package let limits: GenerationLimits?
+    /// Bytes of the body received so far (``received(bytes:errors:)``).
+    package private(set) var bodyBytes = 0
+    /// Bytes of text (answer and reasoning) accumulated so far.
+    package private(set) var textBytes = 0
+    /// `data:` events applied so far.
+    package private(set) var events = 0
 
-    package init(requestedModel: String) {
+    package init(requestedModel: String, limits: GenerationLimits? = nil) {
         generation = Generation(model: requestedModel)
+        self.limits = limits
     }
 
     /// What one chunk added, for progress.
@@ -47,18 +55,28 @@ package struct StreamAccumulator: Sendable {
         package var reasoning = false
     }
 
+    /// Counts `count` more bytes of the body as received, before they are parsed.
+    /// - Throws: a ``UpstreamError/Code/sentTooMuch`` error once the body passes its limit.
+    package mutating func received(bytes count: Int, errors: ErrorMapper) throws(UpstreamError) {
+        bodyBytes += count
+        if let limits, bodyBytes > limits.bodyBytes { throw overrun(errors) }
+    }
+
     /// Applies one `data:` event. `[DONE]` ends the stream.
-    /// - Throws: the error event the server sent, or a chunk that is not JSON.
+    /// - Throws: the error event the server sent, a chunk that is not JSON, or a
+    ///   ``UpstreamError/Code/sentTooMuch`` error for a chunk past the limits (its text is not kept).
     package mutating func apply(_ data: [UInt8], errors: ErrorMapper) throws(UpstreamError) -> Delta {
         if data.elementsEqual("[DONE]".utf8) {
             done = true
             return Delta()
         }
+        events += 1
+        if let limits, events > limits.events { throw overrun(errors) }
         let chunk: StreamChunk
         do {
             chunk = StreamChunk(json: try JSON(parsing: data, invalidUnicode: .replace))
         } catch {
-            throw errors.invalidResponse("the streamed request", "an event that is not a JSON chunk: \(ErrorMapper.shorten(String(decoding: data, as: UTF8.self), limit: 200))")
+            throw errors.invalidResponse("the streamed request", "an event that is not a JSON chunk: \(errors.quote(data, limit: 200))")
         }
         if let error = chunk.error, !error.isNull {
             throw errors.streamError(error, tokens: generation.streamedTokens)
@@ -72,20 +90,36 @@ package struct StreamAccumulator: Sendable {
             generation.finishReason = reason
             finished = true
         }
-        if let text = choice.delta?.reasoning, !text.isEmpty {
-            reasoning += text
-            generation.reasoning = reasoning
-            delta.text = text
+        let reasoning = choice.delta?.reasoning ?? ""
+        let content = choice.delta?.content ?? choice.text ?? ""
+        guard !reasoning.isEmpty || !content.isEmpty else { return delta }
+        let added = reasoning.utf8.count + content.utf8.count
+        if let limits, generation.streamedTokens + 1 > limits.chunks || textBytes + added > limits.textBytes {
+            throw overrun(errors)
+        }
+        textBytes += added
+        // Appended in place: the generation owns the only copy of each text, so every append
+        // is amortised constant time, however long the answer.
+        if !reasoning.isEmpty {
+            if generation.reasoning == nil {
+                generation.reasoning = reasoning
+            } else {
+                generation.reasoning!.append(reasoning)
+            }
+            delta.text = reasoning
             delta.reasoning = true
-            delta.tokens = 1
         }
-        if let text = choice.delta?.content ?? choice.text, !text.isEmpty {
-            generation.content += text
-            delta.text += text
+        if !content.isEmpty {
+            generation.content.append(content)
+            delta.text += content
             delta.reasoning = false
-            delta.tokens = 1
         }
-        generation.streamedTokens += delta.tokens
+        delta.tokens = 1
+        generation.streamedTokens += 1
         return delta
+    }
+
+    private func overrun(_ errors: ErrorMapper) -> UpstreamError {
+        errors.sentTooMuch(limits ?? GenerationLimits(maxTokens: 0), bodyBytes: bodyBytes, chunks: generation.streamedTokens, textBytes: textBytes)
     }
 }

@@ -7,7 +7,7 @@ extension UpstreamClient {
         let what = "GET /v1/models"
         let reply = try await get("/v1/models", what: what)
         guard reply.status / 100 == 2 else {
-            throw errors.response(status: reply.status, body: reply.body, request: what)
+            throw errors.response(status: reply.status, body: reply.body, request: what, location: reply.headers.first(name: "location"))
         }
         guard let json = try? JSON(parsing: reply.body, invalidUnicode: .replace), let cards = ModelCard.list(from: json) else {
             throw errors.invalidResponse(what, "not a model list")
@@ -28,22 +28,23 @@ extension UpstreamClient {
     package func generate(_ request: GenerationRequest, reporter: ProgressReporter?) async throws(UpstreamError) -> Generation {
         let what = "POST \(request.path)"
         let json = request.json.jsonBytes
+        let limits = GenerationLimits(maxTokens: request.maxTokens)
         if request.stream {
-            let sink = StreamSink(model: request.model, reporter: reporter, errors: errors)
+            let sink = StreamSink(model: request.model, limits: limits, reporter: reporter, errors: errors)
             do {
-                _ = try await post(request.path, json: json, sink: sink, what: what)
+                _ = try await post(request.path, json: json, limits: limits, sink: sink, what: what)
             } catch let error where error.code == .streamCut {
                 throw UpstreamError(.streamCut, message: error.message + Self.partial(sink.accumulator.generation.content))
             }
             if let failure = sink.failure { throw failure }
             return try finished(sink.accumulator)
         }
-        let body = try await post(request.path, json: json, sink: nil, what: what)
+        let body = try await post(request.path, json: json, limits: limits, sink: nil, what: what)
         let decoded: GenerationResponse
         do {
             decoded = try GenerationResponse(json: JSON(parsing: body.readableBytesView, invalidUnicode: .replace))
         } catch {
-            throw errors.invalidResponse(what, "the body is not a completion object: \(ErrorMapper.shorten(String(decoding: body.readableBytesView.prefix(300), as: UTF8.self), limit: 200))")
+            throw errors.invalidResponse(what, "the body is not a completion object: \(errors.quote(body.readableBytesView, limit: 200))")
         }
         guard let generation = Generation(response: decoded, requestedModel: request.model) else {
             throw UpstreamError(.noChoices, message: "Error: No response from model")

@@ -20,8 +20,8 @@ package final class UpstreamClient: Sendable {
     package let models: ModelCache
     private let transport = Mutex<Transport?>(nil)
     private let headers: HTTPHeaders
-    /// Error bodies and metrics are small; a generation may be long (64 MiB).
-    static let maxBodyBytes = 64 << 20
+    /// Error bodies and metrics are small; a generation is bounded by its ``GenerationLimits``.
+    static let maxBodyBytes = GenerationLimits.maxBodyBytes
     static let routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/version", "/metrics"]
 
     /// The event loop, the HTTP client on it, and the executor that runs tasks there.
@@ -42,7 +42,7 @@ package final class UpstreamClient: Sendable {
             loop = group.next()
             executor = EventLoopExecutor(loop: loop)
             var http = HTTPClient.Configuration()
-            let timeout = configuration.timeout.map { TimeAmount.nanoseconds(Int64($0 * 1e9)) }
+            let timeout = configuration.timeout.map(UpstreamClient.timeAmount)
             // `read` is AsyncHTTPClient's idle-read timeout: it restarts with every read, so it
             // bounds each wait for the next bytes, not a whole generation.
             http.timeout = .init(connect: timeout ?? .hours(24), read: timeout)
@@ -97,24 +97,37 @@ package final class UpstreamClient: Sendable {
         package var body: [UInt8]
     }
 
-    /// `GET path`, body collected.
+    /// `GET path`, body collected. These requests are not generations: `VLLM_DEFAULT_TIMEOUT`
+    /// bounds each as a whole (a server that sends its answer a byte at a time cannot hold a
+    /// call), not only each wait for bytes.
     package func get(_ path: String, what: String) async throws(UpstreamError) -> Reply {
         let delegate = ExchangeDelegate(sink: nil, limit: Self.maxBodyBytes)
-        try await exchange(.GET, path, body: nil, accept: nil, delegate: delegate, phase: { _ in .query(what) })
+        let deadline = configuration.timeout.map { NIODeadline.now() + Self.timeAmount($0) }
+        try await exchange(
+            .GET, path, body: nil, accept: nil, delegate: delegate, deadline: deadline, phase: { _ in .query(what) },
+            tooLarge: { _ in self.errors.invalidResponse(what, "a body larger than \(Self.maxBodyBytes >> 20) MiB") })
         return Reply(status: delegate.status, headers: delegate.headers, body: Self.bytes(delegate.body))
     }
 
-    /// `POST path` with a JSON body. With a `sink`, a successful response is streamed into it;
-    /// without, the body is collected. An error status becomes an ``UpstreamError`` here.
+    /// `POST path` with a JSON body, a generation of at most `limits`. With a `sink`, a
+    /// successful response is streamed into it; without, the body is collected. An error status
+    /// becomes an ``UpstreamError`` here.
     /// - Returns: the collected body (empty when streamed).
-    func post(_ path: String, json: [UInt8], sink: StreamSink?, what: String) async throws(UpstreamError) -> ByteBuffer {
-        let delegate = ExchangeDelegate(sink: sink, limit: Self.maxBodyBytes)
-        try await exchange(.POST, path, body: json, accept: sink == nil ? "application/json" : "text/event-stream", delegate: delegate) { delegate in
+    func post(_ path: String, json: [UInt8], limits: GenerationLimits, sink: StreamSink?, what: String) async throws(UpstreamError) -> ByteBuffer {
+        // Error bodies are collected up to the same limit as an answer.
+        let delegate = ExchangeDelegate(sink: sink, limit: limits.bodyBytes)
+        try await exchange(
+            .POST, path, body: json, accept: sink == nil ? "application/json" : "text/event-stream", delegate: delegate, deadline: nil
+        ) { delegate in
             guard let sink = delegate.sink else { return .wholeGeneration }
             return sink.tokens == 0 ? .firstToken : .moreTokens(sink.tokens)
+        } tooLarge: { delegate in
+            delegate.status / 100 == 2
+                ? self.errors.sentTooMuch(limits, bodyBytes: delegate.received, chunks: nil, textBytes: nil)
+                : self.errors.invalidResponse(what, "HTTP \(delegate.status) with an error body of more than \(limits.bodyBytes) bytes")
         }
         guard delegate.status / 100 == 2 else {
-            throw errors.response(status: delegate.status, body: Self.bytes(delegate.body), request: what)
+            throw errors.response(status: delegate.status, body: Self.bytes(delegate.body), request: what, location: delegate.headers.first(name: "location"))
         }
         return delegate.body
     }
@@ -124,7 +137,7 @@ package final class UpstreamClient: Sendable {
     /// Cancelling the task cancels the request, which closes its connection.
     private func exchange(
         _ method: HTTPMethod, _ path: String, body: [UInt8]?, accept: String?, delegate: ExchangeDelegate,
-        phase: (ExchangeDelegate) -> ExchangePhase
+        deadline: NIODeadline?, phase: (ExchangeDelegate) -> ExchangePhase, tooLarge: (ExchangeDelegate) -> UpstreamError
     ) async throws(UpstreamError) {
         if Task.isCancelled { throw .cancelled }
         var headers = self.headers
@@ -144,7 +157,7 @@ package final class UpstreamClient: Sendable {
         do {
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let task = http.execute(request: request, delegate: delegate, eventLoop: .delegate(on: loop), deadline: nil)
+                    let task = http.execute(request: request, delegate: delegate, eventLoop: .delegate(on: loop), deadline: deadline)
                     handle.started(task)
                     task.futureResult.whenComplete { continuation.resume(with: $0) }
                 }
@@ -154,12 +167,16 @@ package final class UpstreamClient: Sendable {
         } catch {
             if Task.isCancelled { throw .cancelled }
             if let failure = delegate.sink?.failure { throw failure }
-            if delegate.overflow {
-                throw errors.invalidResponse("the request", "a body larger than \(Self.maxBodyBytes >> 20) MiB")
-            }
+            if delegate.overflow { throw tooLarge(delegate) }
             throw errors.transport(error, phase: phase(delegate))
         }
         if Task.isCancelled { throw .cancelled }
+    }
+
+    /// `seconds` as a `TimeAmount`; settings beyond about 95 years (no limit in practice) are
+    /// held there instead of overflowing.
+    static func timeAmount(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64(min(seconds, 3e9) * 1e9))
     }
 
     static func bytes(_ buffer: ByteBuffer) -> [UInt8] {

@@ -15,6 +15,10 @@ package struct UpstreamError: Error, Sendable, CustomStringConvertible {
         case streamCut
         case streamError
         case invalidResponse
+        /// The server sent more than `max_tokens` allows (``GenerationLimits``).
+        case sentTooMuch
+        /// The server answered with a redirect, which the plugin does not follow.
+        case redirected
         case noModels
         /// The server answered without any choice.
         case noChoices

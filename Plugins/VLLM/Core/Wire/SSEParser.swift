@@ -22,6 +22,31 @@ package struct SSEParser: Sendable {
 
     package struct TooLarge: Error {}
 
+    /// Whether a body that begins with `prefix` is an event stream: after an optional byte-order
+    /// mark and blank lines, its first line is a comment (`:`) or a `data`, `event`, `id` or
+    /// `retry` field. Nil while `prefix` is too short to tell and more may come.
+    /// - Parameter complete: `prefix` is the whole body.
+    package static func beginsLikeEventStream(_ prefix: some Collection<UInt8>, complete: Bool) -> Bool? {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        var rest = prefix[...]
+        if rest.starts(with: bom) {
+            rest = rest.dropFirst(3)
+        } else if !complete, rest.count < 3, bom.starts(with: rest) {
+            return nil
+        }
+        rest = rest.drop { $0 == 0x0A || $0 == 0x0D }
+        guard let first = rest.first else { return complete ? false : nil }
+        if first == 0x3A { return true }
+        let fields = ["data", "event", "id", "retry"].map { Array($0.utf8) }
+        guard let end = rest.firstIndex(where: { $0 == 0x3A || $0 == 0x0A || $0 == 0x0D }) else {
+            // The field name may still be arriving.
+            if fields.contains(where: { $0.elementsEqual(rest) }) { return complete ? true : nil }
+            return fields.contains { $0.starts(with: rest) } && !complete ? nil : false
+        }
+        let name = rest[..<end]
+        return fields.contains { $0.elementsEqual(name) }
+    }
+
     /// Parses `bytes` and calls `onEvent` for each event completed by them.
     /// - Throws: ``TooLarge`` when an event outgrows `maxEventBytes`, or what `onEvent` throws.
     package mutating func feed(_ bytes: some Sequence<UInt8>, _ onEvent: (SSEEvent) throws -> Void) throws {
