@@ -216,25 +216,28 @@ struct ContainerControl {
     }
 
     func list(all: Bool) async throws(ToolFailure) -> ToolOutcome {
-        let result = try await run(["ps"] + (all ? ["-a"] : []) + ["--format", "table {{.Names}}\t{{.Status}}\t{{.Ports}}\t{{.Image}}"])
+        // Tab-separated (a `table` format would pad the columns with spaces), laid out below as
+        // the runtime's own table.
+        let result = try await run(["ps"] + (all ? ["-a"] : []) + ["--format", "{{.Names}}\t{{.Status}}\t{{.Ports}}\t{{.Image}}"])
         guard result.succeeded else { throw ToolFailure(.failed, "❌ Error listing containers: \(scrub(result.complaint))") }
-        let rows = result.stdout.split(separator: "\n").dropFirst().map { line in
-            line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
-        }
+        let rows = result.stdout.split(separator: "\n").map { line in
+            (line.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingSpaces() } + ["", "", "", ""]).prefix(4).map { $0 }
+        }.filter { !$0[0].isEmpty }
         let structured = JSON.object([
             "runtime": .string(kind.rawValue),
             "containers": .array(rows.map { fields in
-                .object([
-                    "name": .string(fields.first ?? ""), "status": .string(fields.count > 1 ? fields[1] : ""),
-                    "ports": .string(fields.count > 2 ? fields[2] : ""), "image": .string(fields.count > 3 ? fields[3] : ""),
-                ])
+                .object(["name": .string(fields[0]), "status": .string(fields[1]), "ports": .string(fields[2]), "image": .string(fields[3])])
             }),
         ]).jsonText
-        let trimmed = result.stdout.trimmingSpaces()
-        if trimmed.isEmpty || rows.isEmpty {
+        guard !rows.isEmpty else {
             return ToolOutcome(texts: ["ℹ️ No containers found.\n\nUse `start_vllm` to create one."], structured: structured)
         }
-        return ToolOutcome(texts: ["## \(kind.displayName) Containers\n\n```\n\(result.stdout)\n```"], structured: structured)
+        let table = [["NAMES", "STATUS", "PORTS", "IMAGE"]] + rows
+        let widths = (0..<4).map { column in table.map { $0[column].count }.max() ?? 0 }
+        let text = table.map { row in
+            row.enumerated().map { $0.offset == 3 ? $0.element : $0.element.padding(to: widths[$0.offset]) }.joined(separator: "   ")
+        }.joined(separator: "\n")
+        return ToolOutcome(texts: ["## \(kind.displayName) Containers\n\n```\n\(text)\n```"], structured: structured)
     }
 
     func logs(name: String, tail: Int) async throws(ToolFailure) -> ToolOutcome {
