@@ -218,6 +218,7 @@ struct ProcessControl {
         // Workers it left behind in its group (vLLM's engine core) go too.
         for _ in 0..<20 where kill(-record.pid, 0) == 0 { try? await Task.sleep(for: .milliseconds(100)) }
         if kill(-record.pid, 0) == 0 { kill(-record.pid, SIGKILL) }
+        _ = exitStatuses.withLock { $0.removeValue(forKey: record.pid) }
         return "✅ Server '\(record.name)' \(how)."
     }
 
