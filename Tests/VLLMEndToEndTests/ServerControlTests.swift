@@ -220,6 +220,6 @@ enum ServerControl {
         #expect(ServerControl.progressMessages(session, token: "bench") == ["Benchmark synchronous: 3/7 requests", "Benchmark synchronous: 7/7 requests"])
         let args = try String(contentsOfFile: folder + "/args", encoding: .utf8)
         #expect(args.hasPrefix("run --backend kind=openai_http,target=http://127.0.0.1:\(port)/v1 --profile kind=synchronous"))
-        #expect(args.contains("--constraint kind=max_requests,value=7"))
+        #expect(args.contains("--constraint kind=max_requests,count=7"))
     }
 }

@@ -349,16 +349,19 @@ import Glibc
         #expect(defaults.reportIsTemporary && defaults.reportPath.hasPrefix("/t/toolhost-guidellm-"))
         #expect(defaults.argv == [
             "guidellm", "run", "--backend", "kind=openai_http,target=http://localhost:8000/v1", "--profile", "kind=sweep",
-            "--data", "kind=synthetic_text,prompt_tokens=256,output_tokens=128", "--constraint", "kind=max_duration,value=120",
+            "--data", "kind=synthetic_text,prompt_tokens=256,output_tokens=128", "--constraint", "kind=max_duration,seconds=120",
             "--output", "kind=json,path=\(defaults.reportPath)", "--disable-console-interactive",
         ])
         let constant = try plan(#"{"target": "http://h:1/v1", "model": "m", "rate": "2.5", "max_requests": 20, "max_seconds": 5, "data": "prompt_tokens=8,output_tokens=4", "output_path": "/r/out.json"}"#)
         #expect(constant.argv == [
             "guidellm", "run", "--backend", "kind=openai_http,target=http://h:1/v1,model=m", "--profile", "kind=constant,rate=2.5",
-            "--data", "prompt_tokens=8,output_tokens=4", "--constraint", "kind=max_duration,value=5", "--constraint", "kind=max_requests,value=20",
+            "--data", "kind=synthetic_text,prompt_tokens=8,output_tokens=4", "--constraint", "kind=max_duration,seconds=5", "--constraint", "kind=max_requests,count=20",
             "--output", "kind=json,path=/r/out.json", "--disable-console-interactive",
         ])
         #expect(!constant.reportIsTemporary)
+        #expect(BenchmarkPlan.dataSpec("/d/prompts.jsonl") == "kind=json_file,path=/d/prompts.jsonl")
+        #expect(BenchmarkPlan.dataSpec("/d/prompts.txt") == "kind=text_file,path=/d/prompts.txt")
+        #expect(BenchmarkPlan.dataSpec("kind=hf,source=x") == "kind=hf,source=x")
         #expect(throws: ToolFailure.self) { try plan(#"{"rate": "fast; rm -rf"}"#) }
     }
 

@@ -120,8 +120,7 @@ package struct BenchmarkPlan: Sendable, Equatable {
             }
             profile = "kind=\(rate)"
         }
-        // "emulated" (the Python server's default) is GuideLLM's synthetic text.
-        let dataSpec = data == "emulated" ? "kind=synthetic_text,prompt_tokens=256,output_tokens=128" : data
+        let dataSpec = Self.dataSpec(data)
         if let output, output.hasSuffix(".json") {
             reportPath = output
             reportIsTemporary = false
@@ -130,14 +129,30 @@ package struct BenchmarkPlan: Sendable, Equatable {
             reportIsTemporary = true
         }
         words += ["run", "--backend", backend, "--profile", profile, "--data", dataSpec,
-                  "--constraint", "kind=max_duration,value=\(maxSeconds)"]
-        if let maxRequests { words += ["--constraint", "kind=max_requests,value=\(maxRequests)"] }
+                  "--constraint", "kind=max_duration,seconds=\(maxSeconds)"]
+        if let maxRequests { words += ["--constraint", "kind=max_requests,count=\(maxRequests)"] }
         words += ["--output", "kind=json,path=\(reportPath)"]
         if let output, !output.hasSuffix(".json") { words += ["--output", "kind=\(output.hasSuffix(".csv") ? "csv" : output.hasSuffix(".yaml") ? "yaml" : "json"),path=\(output)"] }
         words.append("--disable-console-interactive")
         argv = words
         // A sweep runs about ten benchmarks of max_seconds each.
         timeout = Double(maxSeconds) * (profile.hasPrefix("kind=sweep") ? 12 : 2) + 300
+    }
+}
+
+extension BenchmarkPlan {
+    /// GuideLLM's `--data`: "emulated" (the Python server's default) is synthetic text of 256
+    /// prompt and 128 output tokens; `prompt_tokens=…,output_tokens=…` is synthetic text of
+    /// that shape; a file is read by its kind (by extension); a `kind=…` spec goes as it is.
+    static func dataSpec(_ data: String) -> String {
+        if data == "emulated" { return "kind=synthetic_text,prompt_tokens=256,output_tokens=128" }
+        if data.hasPrefix("kind=") || data.contains(",kind=") { return data }
+        if data.contains("=") { return "kind=synthetic_text," + data }
+        let lower = data.lowercased()
+        let kinds = [(".json", "json_file"), (".jsonl", "json_file"), (".csv", "csv_file"), (".parquet", "parquet_file"),
+                     (".arrow", "arrow_file"), (".h5", "hdf5_file"), (".hdf5", "hdf5_file"), (".tar", "tar_file"), (".db", "db_file")]
+        let kind = kinds.first { lower.hasSuffix($0.0) }?.1 ?? "text_file"
+        return "kind=\(kind),path=\(data)"
     }
 }
 
