@@ -6,11 +6,11 @@ import VLLMDouble
 /// vllm_chat and vllm_complete through the real binary against the vLLM double: parity with the
 /// Python server, then what goes beyond it.
 @Suite struct ChatTests {
-    @Test func toolsListHasTheFiveToolsWithThePythonArguments() async throws {
+    @Test func toolsListHasTheTwelveToolsWithThePythonArguments() async throws {
         let session = try await VLLMSession.start()
         defer { Task { await session.stop() } }
         let tools = try await session.client { try $0.result("tools/list") }["tools"] as? [JSONDict] ?? []
-        #expect(tools.compactMap { $0["name"] as? String } == ["vllm_chat", "vllm_complete", "list_models", "get_model_info", "vllm_status"])
+        #expect(tools.compactMap { $0["name"] as? String } == ["vllm_chat", "vllm_complete", "list_models", "get_model_info", "vllm_status", "start_vllm", "stop_vllm", "restart_vllm", "list_vllm_containers", "get_vllm_logs", "get_platform_status", "run_benchmark"])
         let chat = try #require(tools.first)
         #expect(chat["description"] as? String == "Send a chat message to the vLLM server. Supports multi-turn conversations.")
         #expect(chat[path: "inputSchema", "properties", "temperature", "default"] as? Double == 0.7)

@@ -37,13 +37,16 @@ struct VLLMSession {
 
     /// toolhost against `baseURL` (empty: none set, e.g. when a `--config` file gives it),
     /// without a double.
-    static func start(baseURL: String, settings: [String: String] = [:], arguments: [String] = [], version: String = "2025-11-25") async throws -> VLLMSession {
-        VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version) }, group: nil)
+    /// - Parameter environment: more variables for toolhost (e.g. `XDG_STATE_HOME`).
+    static func start(baseURL: String, settings: [String: String] = [:], arguments: [String] = [], version: String = "2025-11-25",
+                      environment: [String: String] = [:]) async throws -> VLLMSession {
+        VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version, extra: environment) }, group: nil)
     }
 
-    private static func launch(baseURL: String, settings: [String: String], arguments: [String], version: String) throws -> MCPTestClient {
+    private static func launch(baseURL: String, settings: [String: String], arguments: [String], version: String, extra: [String: String] = [:]) throws -> MCPTestClient {
         // The developer's own VLLM_* variables must not change what a test sees.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VLLM_") && !$0.key.hasPrefix("TOOLHOST_") }
+        for (key, value) in extra { environment[key] = value }
         if !baseURL.isEmpty { environment["VLLM_BASE_URL"] = baseURL }
         for (key, value) in settings { environment["VLLM_\(key)"] = value }
         let client = try MCPTestClient.start(plugins: [ServerProcess.plugin("VLLM")], arguments: arguments, environment: environment)

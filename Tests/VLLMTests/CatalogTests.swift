@@ -8,7 +8,7 @@ import ToolHostJSON
     }
 
     @Test func namesAreThoseOfThePythonServer() {
-        #expect(ToolCatalog.all.map(\.name) == ["vllm_chat", "vllm_complete", "list_models", "get_model_info", "vllm_status"])
+        #expect(ToolCatalog.all.map(\.name) == ["vllm_chat", "vllm_complete", "list_models", "get_model_info", "vllm_status", "start_vllm", "stop_vllm", "restart_vllm", "list_vllm_containers", "get_vllm_logs", "get_platform_status", "run_benchmark"])
         #expect(ToolCatalog.Tool.allCases.map { ToolCatalog.definition($0).name } == ToolCatalog.all.map(\.name))
     }
 

@@ -6,6 +6,8 @@ struct Options {
     var threads: Int?
     var watchStdin = true
     var showHelp = false
+    /// Time spent "loading" (with log lines on stderr) before it listens.
+    var startupDelayMs = 0
 
     static let usage = """
         usage: vllm-double [options]
@@ -31,6 +33,10 @@ struct Options {
           --server-version V          what /version reports (default 0.33.0)
           --threads N                 event loop threads (default: one per core)
           --ignore-stdin              keep serving after stdin closes
+          --startup-delay-ms N        log loading lines for N ms before listening
+          MODEL                       like `vllm serve MODEL`: a served model name
+          --dtype, --gpu-memory-utilization, --tensor-parallel-size, --max-num-batched-tokens V
+                                      vLLM's flags, accepted and ignored
         Prints http://HOST:PORT once listening; serves until SIGTERM, SIGINT or stdin EOF.
         """
 
@@ -110,7 +116,13 @@ struct Options {
                 guard count > 0 else { throw UsageError("--threads must be at least 1") }
                 threads = count
             case "--ignore-stdin": watchStdin = false
-            default: throw UsageError("unknown option \(option)")
+            case "--startup-delay-ms": startupDelayMs = try number(option)
+            case "--dtype", "--gpu-memory-utilization", "--tensor-parallel-size", "--max-num-batched-tokens":
+                _ = try value(option)
+            default:
+                // `vllm serve MODEL …`: the model comes first, without an option name.
+                guard !option.hasPrefix("-") else { throw UsageError("unknown option \(option)") }
+                configuration.models.append(ServedModel(name: option, maxModelLen: maxModelLen))
             }
         }
         if configuration.models.isEmpty {

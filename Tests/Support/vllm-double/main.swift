@@ -28,6 +28,15 @@ if options.showHelp {
     exit(0)
 }
 
+// Like a server loading a model: log lines, then listen.
+if options.startupDelayMs > 0 {
+    let steps = max(1, options.startupDelayMs / 200)
+    for step in 1...steps {
+        logError("INFO loading model weights (step \(step) of \(steps))")
+        usleep(UInt32(options.startupDelayMs * 1000 / steps))
+    }
+}
+
 let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads ?? System.coreCount)
 do {
     let double = try await VLLMDouble.start(options.configuration, eventLoopGroup: group)

@@ -31,6 +31,8 @@ package struct VLLMConfiguration: Sendable, Equatable {
     package var heartbeatInterval: Duration = .seconds(1)
     /// Connections kept to the server at most (the pool's soft limit per host).
     package var maxConnections: Int = 512
+    /// The server-control tools' settings (runtimes, images, the serve command).
+    package var lifecycle = LifecycleSettings()
 
     /// Keys the plugin did not recognise (logged at debug level; vLLM's own `VLLM_*` variables
     /// land here when both run in one environment).
@@ -110,7 +112,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
                 }
                 maxConnections = n
             default:
-                ignoredKeys.append(key)
+                if try !lifecycle.read(key, value) { ignoredKeys.append(key) }
             }
         }
     }

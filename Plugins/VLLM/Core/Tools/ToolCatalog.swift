@@ -14,9 +14,10 @@ package struct ToolDefinition: Sendable {
 package enum ToolCatalog {
     package enum Tool: Int, Sendable, CaseIterable {
         case chat, complete, listModels, modelInfo, status
+        case startServer, stopServer, restartServer, listServers, serverLogs, platformStatus, benchmark
     }
 
-    package static let all: [ToolDefinition] = [chat, complete, listModels, modelInfo, status]
+    package static let all: [ToolDefinition] = [chat, complete, listModels, modelInfo, status] + ServerControlCatalog.all
 
     package static func definition(_ tool: Tool) -> ToolDefinition { all[tool.rawValue] }
 

@@ -25,6 +25,13 @@ package final class VLLMService: Sendable {
             case .listModels: return try await listModels()
             case .modelInfo: return try await modelInfo(args)
             case .status: return await status()
+            case .startServer: return try await startServer(args, context: context)
+            case .stopServer: return try await stopServer(args)
+            case .restartServer: return try await restartServer(args, context: context)
+            case .listServers: return try await listServers(args)
+            case .serverLogs: return try await serverLogs(args)
+            case .platformStatus: return await platformStatus()
+            case .benchmark: return try await benchmark(args, context: context)
             }
         } catch {
             return .failure(error)
