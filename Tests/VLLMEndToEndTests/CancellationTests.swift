@@ -35,7 +35,10 @@ import VLLMDouble
     @Test func aDeadlineCancelsTheUpstreamRequestToo() async throws {
         let session = try await VLLMSession.start(arguments: ["--call-timeout", "0.5"])
         defer { Task { await session.stop() } }
-        let result = try await session.chat("[[double: latency=30s]] slow")
+        // A first call makes the plugin's HTTP client and connection, so that on a loaded machine
+        // the deadline of the second one cannot pass before its request is sent.
+        _ = try await session.chat("warm up", ["model": "test-model"])
+        let result = try await session.chat("[[double: latency=30s]] slow", ["model": "test-model"])
         #expect(result.isError)
         try await session.double!.waitForRecordedRequests(timeout: .seconds(5)) { $0.contains(where: \.clientDisconnected) }
     }
