@@ -89,7 +89,9 @@ struct TimingTests {
             try await TestConnection.with(double) { connection in
                 let start = clock.now
                 try await connection.send(
-                    .POST, "/v1/chat/completions", json: chatBody("x [[double: queue=1s]]", extra: #""stream":true"#)
+                    // 3 s in the queue: the metrics below must be read while it waits, even when
+                    // the machine is loaded.
+                    .POST, "/v1/chat/completions", json: chatBody("x [[double: queue=3s]]", extra: #""stream":true"#)
                 )
                 let head = try await connection.readHead()
                 #expect(head.status == .ok)
