@@ -142,7 +142,7 @@ let package = Package(
             path: "Tests/Fuzz",
             exclude: ["corpus"]
         ),
-        // The vLLM test double: answers like vLLM 0.33's OpenAI-compatible server (in-process
+        // The vLLM test double: answers like vLLM 0.32's OpenAI-compatible server (in-process
         // for tests, or as the `vllm-double` command for benchmarks and manual runs).
         .target(
             name: "VLLMDouble",

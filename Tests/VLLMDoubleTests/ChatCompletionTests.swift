@@ -16,9 +16,12 @@ struct ChatCompletionTests {
             #expect(
                 object.keys == [
                     "id", "object", "created", "model", "choices", "service_tier", "system_fingerprint", "usage",
-                    "prompt_logprobs", "prompt_token_ids", "kv_transfer_params",
+                    "prompt_logprobs", "prompt_token_ids", "prompt_text", "kv_transfer_params", "ec_transfer_params",
+                    "metrics",
                 ])
             #expect(json["id"]?.stringValue?.hasPrefix("chatcmpl-") == true)
+            #expect(json["id"]?.stringValue?.count == 25, "16 hex digits, as vLLM 0.32")
+            #expect(json["system_fingerprint"]?.stringValue?.hasPrefix("vllm-0.32.0-") == true)
             #expect(json["object"] == "chat.completion")
             #expect(json["model"] == "test-model")
             let choice = try #require(json["choices"]?[0])
@@ -34,6 +37,7 @@ struct ChatCompletionTests {
             #expect(
                 json["usage"] == [
                     "prompt_tokens": 20, "total_tokens": 24, "completion_tokens": 4, "prompt_tokens_details": nil,
+                    "completion_tokens_details": nil,
                 ])
         }
     }
@@ -122,7 +126,7 @@ struct ChatCompletionTests {
             #expect(
                 object.keys == [
                     "id", "object", "created", "model", "choices", "service_tier", "system_fingerprint", "usage",
-                    "kv_transfer_params",
+                    "kv_transfer_params", "ec_transfer_params", "metrics",
                 ])
             #expect(json["id"]?.stringValue?.hasPrefix("cmpl-") == true)
             #expect(json["object"] == "text_completion")

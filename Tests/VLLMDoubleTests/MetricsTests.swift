@@ -12,7 +12,7 @@ struct MetricsTests {
     func families() async throws {
         try await withDouble { double in
             let response = try await double.request(.GET, "/metrics")
-            #expect(response.headers.first(name: "content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(response.headers.first(name: "content-type") == "text/plain; version=1.0.0; charset=utf-8")
             let text = response.body
             for (name, type) in [
                 ("vllm:num_requests_running", "gauge"), ("vllm:num_requests_waiting", "gauge"),
@@ -26,7 +26,7 @@ struct MetricsTests {
             }
             #expect(
                 text.contains(
-                    #"vllm:time_to_first_token_seconds_bucket{model_name="test-model",engine="0",le="+Inf"} 0.0"#))
+                    #"vllm:time_to_first_token_seconds_bucket{engine="0",le="+Inf",model_name="test-model"} 0.0"#))
             #expect(!text.contains("gpu_cache_usage_perc"))
         }
     }
@@ -35,7 +35,7 @@ struct MetricsTests {
     func oldNaming() async throws {
         try await withDouble(Configuration(metricsNaming: .old)) { double in
             let text = try await double.request(.GET, "/metrics").body
-            #expect(text.contains(#"vllm:gpu_cache_usage_perc{model_name="test-model",engine="0"} 0.0"#))
+            #expect(text.contains(#"vllm:gpu_cache_usage_perc{engine="0",model_name="test-model"} 0.0"#))
             #expect(!text.contains("kv_cache_usage_perc"))
         }
     }
@@ -55,7 +55,7 @@ struct MetricsTests {
             let aborted = try await eventually {
                 let text = try await double.request(.GET, "/metrics").body
                 return value(
-                    text, #"vllm:request_success_total{model_name="test-model",engine="0",finished_reason="abort"}"#)
+                    text, #"vllm:request_success_total{engine="0",finished_reason="abort",model_name="test-model"}"#)
                     == 1
             }
             #expect(aborted)
@@ -75,11 +75,11 @@ struct MetricsTests {
             #expect(value(after, "vllm:prompt_tokens_total{") == Double(prompt + (abortedPrompt?.intValue ?? 0)))
             #expect(value(after, "vllm:generation_tokens_total{") == Double(generated))
             #expect(
-                value(after, #"vllm:request_success_total{model_name="test-model",engine="0",finished_reason="stop"}"#)
+                value(after, #"vllm:request_success_total{engine="0",finished_reason="stop",model_name="test-model"}"#)
                     == 1)
             #expect(
                 value(
-                    after, #"vllm:request_success_total{model_name="test-model",engine="0",finished_reason="length"}"#)
+                    after, #"vllm:request_success_total{engine="0",finished_reason="length",model_name="test-model"}"#)
                     == 1)
             #expect(value(after, "vllm:e2e_request_latency_seconds_count{") == 3)
             #expect(value(after, "vllm:time_to_first_token_seconds_sum{") ?? 0 >= 0.1)

@@ -52,8 +52,8 @@ struct RecordingTests {
             let metrics = try await double.request(.GET, "/metrics").body
             #expect(
                 metrics.contains(
-                    #"vllm:request_success_total{model_name="test-model",engine="0",finished_reason="abort"} 1.0"#))
-            #expect(metrics.contains(#"vllm:num_requests_running{model_name="test-model",engine="0"} 0.0"#))
+                    #"vllm:request_success_total{engine="0",finished_reason="abort",model_name="test-model"} 1.0"#))
+            #expect(metrics.contains(#"vllm:num_requests_running{engine="0",model_name="test-model"} 0.0"#))
         }
     }
 

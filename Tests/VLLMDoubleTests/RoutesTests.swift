@@ -13,12 +13,12 @@ struct RoutesTests {
         }
     }
 
-    @Test("GET /version reports 0.33.0")
+    @Test("GET /version reports 0.32.0")
     func version() async throws {
         try await withDouble { double in
             let response = try await double.request(.GET, "/version")
             #expect(response.status == 200)
-            #expect(response.body == #"{"version":"0.33.0"}"#)
+            #expect(response.body == #"{"version":"0.32.0"}"#)
             #expect(response.headers.first(name: "content-type") == "application/json")
         }
     }

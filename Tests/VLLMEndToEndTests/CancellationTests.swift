@@ -35,9 +35,10 @@ import VLLMDouble
     @Test func aDeadlineCancelsTheUpstreamRequestToo() async throws {
         let session = try await VLLMSession.start(arguments: ["--call-timeout", "0.5"])
         defer { Task { await session.stop() } }
-        // The model named, so the call sends its generation at once: with a model lookup first, a
-        // loaded machine could spend the 0.5 s before the generation was sent, leaving nothing
-        // upstream to cancel.
+        // The model named (no model lookup first) and a first call that makes the plugin's HTTP
+        // client and connection: on a loaded machine the 0.5 s could otherwise pass before the
+        // generation was sent, leaving nothing upstream to cancel.
+        _ = try await session.chat("warm up", ["model": "test-model"])
         let result = try await session.chat("[[double: latency=30s]] slow", ["model": "test-model"])
         #expect(result.isError)
         try await session.double!.waitForRecordedRequests(timeout: .seconds(5)) { $0.contains(where: \.clientDisconnected) }

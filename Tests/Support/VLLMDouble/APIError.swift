@@ -8,20 +8,27 @@ struct APIError: Error {
     var type: String
     var param: String?
 
-    /// A 400 raised while serving (`create_error_response`'s default type).
-    static func badRequest(_ message: String, param: String? = nil) -> APIError {
-        APIError(status: .badRequest, message: message, type: "BadRequestError", param: param)
+    /// A 400 raised while serving (`create_error_response`'s default type). When the error names
+    /// a parameter, vLLM 0.32 appends ` (parameter=NAME, value=VALUE)` (or ` (parameter=NAME)`)
+    /// to the message and sets `param`.
+    static func badRequest(_ message: String, param: String? = nil, value: String? = nil) -> APIError {
+        var message = message
+        if let param { message += value.map { " (parameter=\(param), value=\($0))" } ?? " (parameter=\(param))" }
+        return APIError(status: .badRequest, message: message, type: "BadRequestError", param: param)
     }
 
-    /// A 400 from request-body validation; vLLM's handler uses the status phrase as the type.
-    static func validation(_ message: String) -> APIError {
-        APIError(status: .badRequest, message: message, type: "Bad Request", param: nil)
+    /// A 400 from request-body validation; vLLM's handler uses the status phrase as the type and
+    /// the error's location (`body.messages`) as `param`.
+    static func validation(_ message: String, param: String?) -> APIError {
+        APIError(status: .badRequest, message: message, type: "Bad Request", param: param)
     }
 
-    /// The 404 for a model name that is not served.
-    static func modelNotFound(_ name: String) -> APIError {
+    /// The 404 for a model name that is not served; vLLM 0.32 lists the served names.
+    static func modelNotFound(_ name: String, served: [String]) -> APIError {
         APIError(
-            status: .notFound, message: "The model `\(name)` does not exist.", type: "NotFoundError", param: "model"
+            status: .notFound,
+            message: "The model `\(name)` does not exist. Valid aliases: \(served.joined(separator: ", ")).",
+            type: "NotFoundError", param: "model"
         )
     }
 

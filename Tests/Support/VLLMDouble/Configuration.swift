@@ -30,7 +30,7 @@ package struct Configuration: Sendable {
         loraAdapters: [LoRAAdapter] = [],
         behavior: Behavior = Behavior(),
         metricsNaming: MetricsNaming = .current,
-        version: String = "0.33.0",
+        version: String = "0.32.0",
         kvCacheCapacityTokens: Int = 65_536,
         recordingLimit: Int = 10_000
     ) {

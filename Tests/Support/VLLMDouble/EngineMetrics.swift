@@ -1,7 +1,7 @@
 /// The simulated engine's Prometheus metrics, rendered as vLLM's `/metrics` does.
 struct EngineMetrics: Sendable {
-    /// The finish reasons vLLM pre-registers for `request_success_total`.
-    static let finishReasons = ["stop", "length", "abort", "error"]
+    /// The finish reasons vLLM pre-registers for `request_success_total` (0.32.0).
+    static let finishReasons = ["stop", "length", "abort", "error", "repetition"]
 
     var running = 0
     var waiting = 0
@@ -15,22 +15,27 @@ struct EngineMetrics: Sendable {
     var endToEndLatency = Histogram(upperBounds: Histogram.requestLatencyBounds)
     var queueTime = Histogram(upperBounds: Histogram.requestLatencyBounds)
 
-    /// The exposition text, in Prometheus format 0.0.4.
+    /// The exposition text, in Prometheus text format (what vLLM 0.32 labels version 1.0.0).
     ///
     /// - Parameters:
     ///   - modelName: The first served model name, vLLM's `model_name` label.
     ///   - naming: Which KV-cache gauge name to use.
     ///   - kvCapacityTokens: The simulated KV-cache size, for the usage ratio.
     func render(modelName: String, naming: MetricsNaming, kvCapacityTokens: Int) -> String {
-        let labels = "model_name=\"\(escaped(modelName))\",engine=\"0\""
+        // prometheus_client writes labels sorted by name: engine, finished_reason, le, model_name.
+        func labels(_ extra: (String, String)? = nil) -> String {
+            var pairs = [("engine", "0"), ("model_name", modelName)]
+            if let extra { pairs.append(extra) }
+            return pairs.sorted { $0.0 < $1.0 }.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",")
+        }
         let usage = kvCapacityTokens > 0 ? min(1, Double(kvTokensInUse) / Double(kvCapacityTokens)) : 0
         var text = ""
 
         func family(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
-        func sample(_ name: String, _ value: Double, extra: String = "") {
-            text += "\(name){\(labels)\(extra)} \(value)\n"
+        func sample(_ name: String, _ value: Double, extra: (String, String)? = nil) {
+            text += "\(name){\(labels(extra))} \(value)\n"
         }
 
         family("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.")
@@ -55,7 +60,7 @@ struct EngineMetrics: Sendable {
         for reason in Self.finishReasons {
             sample(
                 "vllm:request_success_total", Double(finished[reason, default: 0]),
-                extra: ",finished_reason=\"\(reason)\"")
+                extra: ("finished_reason", reason))
         }
         let histograms: [(String, String, Histogram)] = [
             ("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", timeToFirstToken),
@@ -65,7 +70,7 @@ struct EngineMetrics: Sendable {
         ]
         for (name, help, histogram) in histograms {
             family(name, "histogram", help)
-            histogram.render(name: name, labels: labels, into: &text)
+            histogram.render(name: name, labels: { labels($0) }, into: &text)
         }
         return text
     }

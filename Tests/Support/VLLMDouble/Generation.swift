@@ -113,19 +113,17 @@ final class Generation {
             if emitted < plan.pieces.count {
                 let piece = plan.pieces[emitted]
                 emitted += 1
-                let cutByLength = emitted == plan.pieces.count && plan.finishReason == "length"
+                // The length limit and a stop string end the choice on their last token's chunk;
+                // only the end-of-sequence token gets a chunk of its own (with no text).
+                let last = emitted == plan.pieces.count && (plan.finishReason == "length" || plan.stopReason != nil)
                 countTokens(1)
-                sendEvent(
-                    renderer.tokenChunk(piece, finishReason: cutByLength ? "length" : nil, usage: continuousUsage))
-                if cutByLength {
+                sendEvent(renderer.tokenChunk(piece, finish: last ? streamFinish : nil, usage: continuousUsage))
+                if last {
                     endStream()
                     return
                 }
             } else {
-                sendEvent(
-                    renderer.finalChunk(
-                        finishReason: plan.finishReason, stopReason: plan.stopReason, usage: continuousUsage)
-                )
+                sendEvent(renderer.finalChunk(streamFinish, usage: continuousUsage))
                 endStream()
                 return
             }
@@ -157,6 +155,11 @@ final class Generation {
         sendDone()
         finish(reason: "error")
         exchange.endStream()
+    }
+
+    private var streamFinish: StreamFinish {
+        StreamFinish(
+            reason: plan.finishReason, stopReason: .optional(plan.stopReason), usageFollows: request.includeUsage)
     }
 
     private var continuousUsage: Usage? {

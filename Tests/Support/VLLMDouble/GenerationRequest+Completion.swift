@@ -6,8 +6,8 @@ extension GenerationRequest {
     /// - Throws: A validation `APIError` as vLLM's request model would raise it.
     static func completion(_ reader: RequestReader) throws(APIError) -> GenerationRequest {
         guard let prompt = reader.value("prompt") else {
-            throw RequestReader.valueError(
-                "Either prompt or prompt_embeds must be provided.", input: .object(reader.object))
+            throw APIError.badRequest(
+                "Either prompt or prompt_embeds must be provided and non-empty.", param: "prompt")
         }
         let (text, tokenCount) = try readPrompt(prompt)
         let (marker, echo) = Scenario.extract(from: text)

@@ -22,7 +22,7 @@ struct GenerationRequest {
     var includeUsage = false
     var continuousUsage = false
     /// A sampling-parameter error vLLM raises after the model and context checks.
-    var samplingError: String?
+    var samplingError: APIError?
 
     /// Reads the fields shared by chat and completion requests.
     mutating func readCommonFields(_ reader: RequestReader) throws(APIError) {
@@ -30,9 +30,8 @@ struct GenerationRequest {
         stream = try reader.bool("stream") ?? false
         if let options = try reader.object("stream_options") {
             guard stream else {
-                throw RequestReader.valueError(
-                    "Stream options can only be defined when `stream=True`.", input: .object(reader.object)
-                )
+                throw APIError.badRequest(
+                    "Stream options can only be defined when `stream=True`.", param: "stream_options")
             }
             let optionsReader = RequestReader(object: options)
             includeUsage = try optionsReader.bool("include_usage") ?? false
@@ -54,13 +53,15 @@ struct GenerationRequest {
         _ = try reader.double("frequency_penalty")
         _ = try reader.double("repetition_penalty")
         if let n, n < 1 {
-            samplingError = "n must be at least 1, got \(n)."
+            samplingError = .badRequest("n must be at least 1, got \(n).")
         } else if let temperature, temperature < 0 {
-            samplingError = "temperature must be non-negative, got \(temperature)."
+            samplingError = .badRequest(
+                "temperature must be non-negative, got \(temperature).", param: "temperature", value: "\(temperature)")
         } else if let topP, !(topP > 0 && topP <= 1) {
-            samplingError = "top_p must be in (0, 1], got \(topP)."
+            samplingError = .badRequest("top_p must be in (0, 1], got \(topP).", param: "top_p", value: "\(topP)")
         } else if let maxTokens, maxTokens < 1 {
-            samplingError = "max_tokens must be at least 1, got \(maxTokens)."
+            samplingError = .badRequest(
+                "max_tokens must be at least 1, got \(maxTokens).", param: "max_tokens", value: "\(maxTokens)")
         }
     }
 }

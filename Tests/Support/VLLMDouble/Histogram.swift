@@ -18,15 +18,17 @@ struct Histogram: Sendable {
     }
 
     /// Appends the `_bucket`, `_count` and `_sum` samples in `prometheus_client`'s order.
-    func render(name: String, labels: String, into text: inout String) {
+    ///
+    /// - Parameter labels: Renders the label set with an extra label (`le`) in its sorted place.
+    func render(name: String, labels: (_ extra: (String, String)?) -> String, into text: inout String) {
         var cumulative = 0
         for (bound, bucketCount) in zip(upperBounds, counts) {
             cumulative += bucketCount
-            text += "\(name)_bucket{\(labels),le=\"\(bound)\"} \(Double(cumulative))\n"
+            text += "\(name)_bucket{\(labels(("le", "\(bound)")))} \(Double(cumulative))\n"
         }
-        text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(Double(count))\n"
-        text += "\(name)_count{\(labels)} \(Double(count))\n"
-        text += "\(name)_sum{\(labels)} \(sum)\n"
+        text += "\(name)_bucket{\(labels(("le", "+Inf")))} \(Double(count))\n"
+        text += "\(name)_count{\(labels(nil))} \(Double(count))\n"
+        text += "\(name)_sum{\(labels(nil))} \(sum)\n"
     }
 }
 

@@ -29,3 +29,16 @@ enum Identifiers {
         Int(time(nil))
     }
 }
+
+extension Identifiers {
+    /// vLLM's `system_fingerprint`, `vllm-<version>-<8 hex digits>` (a hash of the server's
+    /// configuration there; of the version here), the same for every response of a server.
+    static func systemFingerprint(version: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in version.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return "vllm-\(version)-" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}

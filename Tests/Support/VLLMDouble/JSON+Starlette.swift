@@ -18,3 +18,12 @@ extension JSON {
         return Int(number.text)
     }
 }
+
+extension JSON {
+    /// Appends a member to an object (nothing happens to other values).
+    mutating func append(_ key: String, _ value: JSON) {
+        guard case .object(var object) = self else { return }
+        object.members.append((key, value))
+        self = .object(object)
+    }
+}

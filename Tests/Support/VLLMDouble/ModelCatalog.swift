@@ -23,7 +23,7 @@ struct ModelCatalog {
     ///
     /// - Throws: vLLM's 404 `NotFoundError` for a name that is neither served nor an adapter.
     func resolve(_ requested: String?) throws(APIError) -> Resolved {
-        guard let first = models.first else { throw APIError.modelNotFound(requested ?? "") }
+        guard let first = models.first else { throw APIError.modelNotFound(requested ?? "", served: []) }
         guard let requested, !requested.isEmpty else {
             return Resolved(name: first.name, maxModelLen: first.maxModelLen, scenario: first.scenario)
         }
@@ -34,7 +34,7 @@ struct ModelCatalog {
             let base = models.first(where: { $0.name == adapter.base }) ?? first
             return Resolved(name: adapter.name, maxModelLen: base.maxModelLen, scenario: base.scenario)
         }
-        throw APIError.modelNotFound(requested)
+        throw APIError.modelNotFound(requested, served: models.map(\.name) + adapters.map(\.name))
     }
 
     /// The body of `GET /v1/models`.
@@ -55,7 +55,7 @@ struct ModelCatalog {
             "root": .string(root), "parent": .optional(parent), "max_model_len": .optional(maxModelLen),
             "permission": [
                 [
-                    "id": .string("modelperm-" + Identifiers.hex(32)), "object": "model_permission",
+                    "id": .string("modelperm-" + Identifiers.hex(16)), "object": "model_permission",
                     "created": .int(created), "allow_create_engine": false, "allow_sampling": true,
                     "allow_logprobs": true, "allow_search_indices": false, "allow_view": true,
                     "allow_fine_tuning": false, "organization": "*", "group": nil, "is_blocking": false,

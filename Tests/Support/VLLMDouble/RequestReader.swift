@@ -12,7 +12,7 @@ struct RequestReader {
         if let bodyError {
             throw Self.issue(
                 type: "json_invalid", loc: ["body", String(bodyError.offset)], msg: "JSON decode error",
-                input: .object(JSONObject())
+                input: .object(JSONObject()), context: "Expecting value"
             )
         }
         guard let body else {
@@ -128,27 +128,25 @@ struct RequestReader {
         return object
     }
 
-    /// A validation error whose message reads like pydantic's list of errors.
-    static func issue(type: String, loc: [String], msg: String, input: JSON) -> APIError {
-        let location = loc.map { Int($0) != nil ? $0 : "'\($0)'" }
-        let tuple = location.count == 1 ? "(\(location[0]),)" : "(\(location.joined(separator: ", ")))"
-        return .validation("[{'type': '\(type)', 'loc': \(tuple), 'msg': '\(msg)', 'input': \(pythonRepr(input))}]")
+    /// A validation error as vLLM 0.32 reports it: pydantic's error with a dotted location and
+    /// containers summarized, e.g. `1 validation error:\n  {'type': 'missing', 'loc':
+    /// 'body.messages', 'msg': 'Field required', 'input': '<dict of 1 items>'}`.
+    static func issue(type: String, loc: [String], msg: String, input: JSON, context: String? = nil) -> APIError {
+        let location = loc.joined(separator: ".")
+        var text = "1 validation error:\n  {'type': '\(type)', 'loc': '\(location)', 'msg': '\(msg)', 'input': \(summary(input))"
+        if let context { text += ", 'ctx': {'error': '\(context)'}" }
+        return .validation(text + "}", param: location)
     }
 
-    /// A value error raised by a model validator, as pydantic reports it.
-    static func valueError(_ message: String, input: JSON) -> APIError {
-        issue(type: "value_error", loc: ["body"], msg: "Value error, \(message)", input: input)
-    }
-
-    private static func pythonRepr(_ value: JSON) -> String {
+    /// The input as vLLM's error shows it: containers by their size, scalars as Python writes them.
+    private static func summary(_ value: JSON) -> String {
         switch value {
         case .null: return "None"
         case .bool(let bool): return bool ? "True" : "False"
         case .number(let number): return value.pythonInt.map(String.init) ?? number.doubleValue.description
         case .string(let string): return "'\(string.replacingAll("'", with: "\\'"))'"
-        case .array(let array): return "[" + array.map(pythonRepr).joined(separator: ", ") + "]"
-        case .object(let object):
-            return "{" + object.members.map { "'\($0.key)': \(pythonRepr($0.value))" }.joined(separator: ", ") + "}"
+        case .array(let array): return "'<list of \(array.count) items>'"
+        case .object(let object): return "'<dict of \(object.members.count) items>'"
         }
     }
 }

@@ -32,11 +32,11 @@ extension Router {
                 return
             }
             let maxTokens = try tokenBudget(request, maxModelLen: model.maxModelLen, check: behavior.contextCheck)
-            if let problem = request.samplingError { throw APIError.badRequest(problem) }
+            if let problem = request.samplingError { throw problem }
 
             let identity = ResponseIdentity(
-                id: (kind == .chat ? "chatcmpl-" : "cmpl-") + Identifiers.hex(32), created: Identifiers.unixTime(),
-                model: model.name
+                id: (kind == .chat ? "chatcmpl-" : "cmpl-") + Identifiers.hex(16), created: Identifiers.unixTime(),
+                model: model.name, fingerprint: Identifiers.systemFingerprint(version: configuration.version)
             )
             let renderer: any ResponseRenderer =
                 kind == .chat
@@ -57,9 +57,10 @@ extension Router {
     {
         let prompt = request.promptTokens
         if prompt > maxModelLen {
+            // vLLM stops tokenizing one token past the window, so it says "at least".
             throw APIError.badRequest(
-                "This model's maximum context length is \(maxModelLen) tokens. However, your prompt contains \(prompt) input tokens. Please reduce the length of the input prompt.",
-                param: "input_tokens"
+                "This model's maximum context length is \(maxModelLen) tokens. However, your prompt contains at least \(maxModelLen + 1) input tokens, which exceeds this limit even without any output tokens. Please reduce the length of the input prompt.",
+                param: "input_tokens", value: String(maxModelLen + 1)
             )
         }
         let room = maxModelLen - prompt
@@ -70,8 +71,8 @@ extension Router {
         case .clamp:
             if requested > maxModelLen {
                 throw APIError.badRequest(
-                    "'max_tokens' or 'max_completion_tokens' is too large: \(requested). This model's maximum context length is \(maxModelLen) tokens and your request has \(prompt) input tokens (\(requested) > \(maxModelLen) - \(prompt)).",
-                    param: "max_tokens"
+                    "max_tokens=\(requested) cannot be greater than max_model_len=\(maxModelLen). Please request fewer output tokens.",
+                    param: "max_tokens", value: String(requested)
                 )
             }
         case .rejectOverflow:

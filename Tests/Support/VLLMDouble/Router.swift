@@ -48,7 +48,8 @@ struct Router {
         case "/load":
             exchange.respond(.json(["server_load": .int(core.serverLoad)]))
         case "/metrics":
-            exchange.respond(.text(core.renderMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
+            // prometheus_client 0.26 (vLLM 0.32) answers in text format 1.0.0.
+            exchange.respond(.text(core.renderMetrics(), contentType: "text/plain; version=1.0.0; charset=utf-8"))
         case "/v1/models":
             exchange.respond(.json(ModelCatalog(configuration).listing(created: Identifiers.unixTime())))
         case "/tokenize":

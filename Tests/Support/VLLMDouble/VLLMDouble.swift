@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// An HTTP/1.1 server on loopback that answers like vLLM 0.33's OpenAI-compatible server, for tests
-/// and benchmarks of clients such as toolhost's VLLM plugin.
+/// An HTTP/1.1 server on loopback that answers like vLLM 0.32's OpenAI-compatible server, for tests
+/// and benchmarks of clients such as toolhost's VLLM plugin. Its bodies, stream chunks, error
+/// bodies and metric names are checked against a real vLLM 0.32.0 (`RealVLLMParityTests`).
 ///
 /// ```swift
 /// let double = try await VLLMDouble.start(Configuration(apiKey: "k"))

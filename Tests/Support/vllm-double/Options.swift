@@ -24,13 +24,13 @@ struct Options {
           --reply TEXT                fixed reply instead of echoing the prompt
           --reply-tokens N            reply of N lorem tokens
           --reasoning off|on|only     emit reasoning text
-          --reasoning-field F         reasoning (0.33) or reasoning_content (old)
+          --reasoning-field F         reasoning (0.32) or reasoning_content (old)
           --errors nested|flat        error body shape
           --metrics-naming current|old
           --legacy                    pre-0.10.1 dialect (flat errors, reasoning_content, old metric)
           --dead                      engine dead: 503 on /health, 500 on generation
           --scenario DIRECTIVES       any scenario directives, server-wide
-          --server-version V          what /version reports (default 0.33.0)
+          --server-version V          what /version reports (default 0.32.0)
           --threads N                 event loop threads (default: one per core)
           --ignore-stdin              keep serving after stdin closes
           --startup-delay-ms N        log loading lines for N ms before listening

@@ -27,9 +27,17 @@ struct TestConnection: ~Copyable {
         _ double: VLLMDouble,
         _ body: (inout TestConnection) async throws -> Result
     ) async throws -> Result {
+        try await with(host: double.host, port: double.port, body)
+    }
+
+    /// Connects to any server (a real vLLM, say), runs `body`, then closes the connection.
+    static func with<Result>(
+        host: String, port: Int,
+        _ body: (inout TestConnection) async throws -> Result
+    ) async throws -> Result {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: double.host, port: double.port) { channel in
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
@@ -39,7 +47,7 @@ struct TestConnection: ~Copyable {
             }
         return try await channel.executeThenClose { inbound, outbound in
             var connection = TestConnection(
-                inbound: inbound.makeAsyncIterator(), outbound: outbound, host: "\(double.host):\(double.port)"
+                inbound: inbound.makeAsyncIterator(), outbound: outbound, host: "\(host):\(port)"
             )
             return try await body(&connection)
         }
