@@ -5,7 +5,7 @@ import Testing
 /// Real vLLM on the CPU, started by toolhost itself through the `process` runtime. scripts/test
 /// exports `TOOLHOST_VLLM_SERVE_COMMAND` (a command that serves a model like `vllm serve`) and
 /// `TOOLHOST_VLLM_MODEL_DIR` (a tiny model) once scripts/vllm-cpu has provisioned them.
-enum RealVLLM {
+enum RealVLLMServe {
     static var serveCommand: String? { nonEmpty("TOOLHOST_VLLM_SERVE_COMMAND") }
     static var modelDir: String? { nonEmpty("TOOLHOST_VLLM_MODEL_DIR") }
 
@@ -17,14 +17,14 @@ enum RealVLLM {
     static let skipReason: Comment = "no real vLLM: run scripts/vllm-cpu and set TOOLHOST_VLLM_SERVE_COMMAND and TOOLHOST_VLLM_MODEL_DIR"
 }
 
-@Suite(.serialized, .enabled(if: RealVLLM.serveCommand != nil && RealVLLM.modelDir != nil, RealVLLM.skipReason))
+@Suite(.serialized, .enabled(if: RealVLLMServe.serveCommand != nil && RealVLLMServe.modelDir != nil, RealVLLMServe.skipReason))
 struct RealVLLMProcessTests {
     let stateHome = ServerControl.temporaryFolder("real-vllm-state")
 
     private func session(port: Int) async throws -> VLLMSession {
         try await VLLMSession.start(
             baseURL: "http://127.0.0.1:\(port)",
-            settings: ["CONTAINER_RUNTIME": "process", "SERVE_COMMAND": RealVLLM.serveCommand!, "DEFAULT_TIMEOUT": "120"],
+            settings: ["CONTAINER_RUNTIME": "process", "SERVE_COMMAND": RealVLLMServe.serveCommand!, "DEFAULT_TIMEOUT": "120"],
             environment: ["XDG_STATE_HOME": stateHome, "VLLM_TARGET_DEVICE": "cpu"])
     }
 
@@ -34,7 +34,7 @@ struct RealVLLMProcessTests {
         let session = try await session(port: port)
         let started = try await session.call(
             "start_vllm",
-            ["model": RealVLLM.modelDir!, "port": port, "container_name": "real-vllm", "dtype": "float32", "max_model_len": 512, "cpu_only": true,
+            ["model": RealVLLMServe.modelDir!, "port": port, "container_name": "real-vllm", "dtype": "float32", "max_model_len": 512, "cpu_only": true,
              "extra_args": ["--enforce-eager", "--kv-cache-memory-bytes", "268435456", "--enable-log-requests"], "startup_timeout": 400],
             meta: ["progressToken": "load"], timeout: 420)
         #expect(!started.isError, "\(MCPTestClient.text(of: started))")
