@@ -190,6 +190,22 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
+    /// Tool `name` of `plugin` as the plugin's list stands after its last `tools_changed`:
+    /// from the current registry when that was read since, else from a registry rebuilt now
+    /// (on the calling worker thread). Nil when the plugin no longer offers the name.
+    func currentTool(named name: String, of plugin: LoadedPlugin) -> RegisteredTool? {
+        func find(_ registry: ToolRegistry) -> RegisteredTool? {
+            registry.tool(named: name).flatMap { $0.plugin === plugin ? $0 : nil }
+        }
+        let registry = self.registry
+        if registry.listVersion(of: plugin) == plugin.toolListChanges.load(ordering: .acquiring) {
+            return find(registry)
+        }
+        let (rebuilt, problems) = rebuildRegistry()
+        for problem in problems { logger.error("plugin problem: \(problem)") }
+        return find(rebuilt)
+    }
+
     /// Re-reads all tool lists on a worker thread (never inside the plugin's callback).
     func scheduleRegistryRebuild(reason: String) {
         guard !rebuildPending.exchange(true, ordering: .acquiringAndReleasing) else { return }

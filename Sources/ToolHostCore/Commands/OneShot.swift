@@ -83,7 +83,8 @@ public enum OneShot {
             let tools = registry.tools.filter { $0.plugin === plugin }
             lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
             lines.append("  file: \(plugin.path)")
-            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host speaks \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor))\(plugin.serial ? ", serial" : "")")
+            let newer = plugin.abiMinor > Int(ToolHost.abiMinor) ? "; the plugin's fields newer than that are not used" : ""
+            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)\(newer))\(plugin.serial ? ", serial" : "")")
             if let native = plugin.native { lines.append("  kind: \(native.kind)") }
             if let companion = host.plugins.first(where: { $0.parent === plugin }) {
                 lines.append("  typed functions: as plugin \(companion.id), below")
