@@ -138,7 +138,8 @@ TH_CONSTANTS(int32_t) {
     TH_ERR_NO_MEMORY = -6,
     TH_ERR_UNSUPPORTED = -7,       /* the request asks for something not implemented */
     TH_ERR_STATE = -8,             /* host function used at the wrong time, e.g. after complete */
-    TH_ERR_INTERNAL = -9           /* a bug in the plugin or the host */
+    TH_ERR_INTERNAL = -9,          /* a bug in the plugin or the host */
+    TH_ERR_NOT_FOUND = -10         /* since 1.1: the named prompt or resource does not exist */
 };
 
 /* Log levels: the syslog severities MCP uses for notifications/message, in rising order. */
@@ -258,6 +259,22 @@ struct th_host {
     /* [any thread] Looks up an optional host extension by id; NULL when the host has none by
      * that id. */
     const void *TH_NULLABLE (*TH_NONNULL get_extension)(const th_host *TH_NONNULL host, const char *TH_NONNULL id);
+
+    /* ---- Since 1.1. Test with TH_HOST_HAS(host, field) before use. */
+
+    /* [any thread] [live call] Appends one message to the answer of a prompt request
+     * (th_prompts.get): `role` is "user" or "assistant", `content_json` one MCP content block
+     * as a JSON object ({"type":"text","text":"…"}, image, audio, or an embedded resource
+     * {"type":"resource","resource":{"uri":…,"text":…}}). Copies; returns TH_OK,
+     * TH_ERR_INVALID_ARGUMENT (role or JSON not valid), TH_ERR_STATE (completed) or
+     * TH_ERR_UNSUPPORTED (the call is not a prompt request). On a prompt request,
+     * `result_text` sets the answer's description and `result_error` its error. */
+    th_status (*TH_NULLABLE result_message)(th_call *TH_NONNULL call, const char *TH_NONNULL role,
+                                            const char *TH_NULLABLE content_json, size_t len);
+
+    /* [any thread] Tells the host that the prompts (th_prompts.prompt_count/prompt_at) changed;
+     * like tools_changed. */
+    void (*TH_NULLABLE prompts_changed)(const th_host *TH_NONNULL host);
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -501,6 +518,76 @@ typedef struct th_native_functions {
 #else
 #define TH_NATIVE_FN(f) ((void (*)(void))(f))
 #endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Extension "th.prompts.v1" (since 1.1): prompts                                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A plugin offers MCP prompts (message templates a user picks, with arguments) through
+ * `th_plugin.get_extension(state, TH_EXT_PROMPTS)` returning a `const th_prompts *`. The host
+ * asks once, after `init` succeeded, and copies the table; a host older than 1.1 never asks.
+ * It reads the prompts like tools: `prompt_count`, then `prompt_at` for each, copying each
+ * descriptor and its strings at once; a descriptor must stay valid until the host next calls
+ * `prompt_count` (or `shutdown` returns). After `th_host.prompts_changed` it reads them again.
+ * Prompt names share one namespace across plugins: the first plugin loaded keeps a name, a
+ * later prompt of that name is skipped and reported. A request arrives as a call: `get` runs
+ * on a host worker thread with a `th_call` handle, answers with `th_host.result_message`
+ * (and optionally `result_text`, the description), and completes now or later exactly as
+ * `invoke` does, including cancellation. */
+#define TH_EXT_PROMPTS "th.prompts.v1"
+
+/* th_prompt_argument.flags */
+#define TH_ARGUMENT_REQUIRED 0x1u  /* the host refuses a request without it (-32602 naming it) */
+
+/* One argument of a prompt. Values arrive as strings. */
+typedef struct th_prompt_argument {
+    uint32_t struct_size;          /* sizeof(th_prompt_argument) as the plugin was compiled */
+    uint32_t flags;                /* TH_ARGUMENT_* */
+    const char *name;              /* unique within the prompt */
+    const char *TH_NULLABLE title;
+    const char *TH_NULLABLE description;
+} th_prompt_argument;
+
+/* One prompt, as `prompt_at` returns it. */
+typedef struct th_prompt {
+    uint32_t struct_size;          /* sizeof(th_prompt) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    const char *name;              /* 1-128 chars of A-Z a-z 0-9 _ - . ; unique in the host */
+    const char *TH_NULLABLE title;
+    const char *TH_NULLABLE description;
+    /* `argument_count` arguments, or NULL when there are none; stepped by the first
+     * element's struct_size, like th_native_function.params. */
+    const th_prompt_argument *TH_NULLABLE arguments;
+    uint32_t argument_count;
+    uint32_t reserved;             /* 0 */
+} th_prompt;
+
+/* One prompt request, as `get` sees it. Owned by the host; valid until the call completes. */
+typedef struct th_prompt_request {
+    uint32_t struct_size;          /* sizeof(th_prompt_request) as the host was compiled */
+    uint32_t flags;                /* reserved */
+    const char *TH_NONNULL name;   /* the prompt's name: the host's own copy */
+    /* A JSON object of strings; every TH_ARGUMENT_REQUIRED argument is present. */
+    const char *TH_NONNULL arguments_json;
+    size_t arguments_len;
+    const char *TH_NONNULL request_id;       /* the JSON-RPC id as JSON text, for logs */
+    const char *TH_NONNULL protocol_version; /* the MCP revision of this request */
+} th_prompt_request;
+
+/* The table `get_extension(state, TH_EXT_PROMPTS)` returns. Static, owned by the plugin. */
+typedef struct th_prompts {
+    uint32_t struct_size;          /* sizeof(th_prompts) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    /* [host thread] The number of prompts, and prompt `index`; like tool_count/tool_at.
+     * Required. */
+    uint32_t (*prompt_count)(void *TH_NULLABLE state);
+    const th_prompt *TH_NULLABLE (*prompt_at)(void *TH_NULLABLE state, uint32_t index);
+    /* [host thread] Answers a prompt request: th_host.result_message for each message, then
+     * TH_OK; or TH_PENDING and th_host.complete later (from any thread), like invoke. A name
+     * it does not have: TH_ERR_NOT_FOUND; arguments it cannot use: result_error and
+     * TH_ERR_INVALID_ARGUMENT (both reach the client as -32602). Required. */
+    th_status (*get)(void *TH_NULLABLE state, th_call *TH_NONNULL call, const th_prompt_request *TH_NONNULL request);
+} th_prompts;
 
 /* [any thread] The entry point every ABI-1 plugin exports. Returns the static descriptor;
  * must be callable more than once and do nothing else (no allocation, no I/O, no threads). */

@@ -18,13 +18,19 @@ public final class PluginHost: @unchecked Sendable {
 
     private let registryState = Mutex(ToolRegistry.empty)
     private let liveCalls = Mutex<[ObjectIdentifier: ToolCall]>([:])
+    /// Requests other than tool calls a plugin is answering (prompts/get), kept alive here.
+    private let liveRequests = Mutex<[ObjectIdentifier: PluginRequest]>([:])
     private let rebuildPending = Atomic<Bool>(false)
+    private let promptState = Mutex(PromptRegistry.empty)
+    private let promptsRebuildPending = Atomic<Bool>(false)
 
     public struct Handlers: Sendable {
         /// The tool registry changed (after a plugin's `tools_changed`).
         public var toolsChanged: (@Sendable (ToolRegistry) -> Void)?
         /// A plugin logged a line not tied to a call.
         public var pluginLog: (@Sendable (LoadedPlugin, LogLevel, String) -> Void)?
+        /// The prompt list changed (after a plugin's `prompts_changed`).
+        public var promptsChanged: (@Sendable (PromptRegistry) -> Void)?
         /// A live call was released by its plugin; `remaining` calls are still live.
         public var callReleased: (@Sendable (_ remaining: Int) -> Void)?
     }
@@ -43,6 +49,12 @@ public final class PluginHost: @unchecked Sendable {
 
     /// The current merged tool list.
     public var registry: ToolRegistry { registryState.withLock { $0 } }
+
+    /// The current merged prompt list (TH_EXT_PROMPTS).
+    public var prompts: PromptRegistry { promptState.withLock { $0 } }
+
+    /// Whether some loaded plugin offers prompts (the server advertises the capability then).
+    public var offersPrompts: Bool { plugins.contains { $0.promptsTable != nil } }
 
     /// Finds, opens, checks and starts every plugin, then builds the registry. Problems are
     /// logged (stderr) and kept in ``problems``; nothing here stops the host.
@@ -71,6 +83,7 @@ public final class PluginHost: @unchecked Sendable {
         }
         let (registry, toolProblems) = rebuildRegistry()
         problems.append(contentsOf: toolProblems)
+        problems.append(contentsOf: rebuildPrompts().problems)
         for problem in problems { logger.error("plugin problem: \(problem)") }
         logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
     }
@@ -89,6 +102,7 @@ public final class PluginHost: @unchecked Sendable {
             found.append(contentsOf: adopt(descriptor, path: path))
         }
         found.append(contentsOf: rebuildRegistry().problems)
+        found.append(contentsOf: rebuildPrompts().problems)
         for problem in found { logger.error("plugin problem: \(problem)") }
         problems.append(contentsOf: found)
         return found
@@ -153,17 +167,28 @@ public final class PluginHost: @unchecked Sendable {
 
     public var liveCallCount: Int { liveCalls.withLock { $0.count } }
 
+    func requestStarted(_ request: PluginRequest) {
+        liveRequests.withLock { $0[ObjectIdentifier(request)] = request }
+    }
+
+    func requestFinished(_ request: PluginRequest) {
+        liveRequests.withLock { $0[ObjectIdentifier(request)] = nil }
+    }
+
     /// Cancels every live call, waits up to `grace` seconds for the plugins to complete them,
     /// then shuts down each plugin that has no call left running.
     public func shutdown(grace: Double) {
         let calls = liveCalls.withLock { Array($0.values) }
         for call in calls { call.cancel() }
+        for request in liveRequests.withLock({ Array($0.values) }) { request.cancel() }
         let deadline = monotonicSeconds() + grace
-        while liveCallCount > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
+        func live() -> Int { liveCallCount + liveRequests.withLock { $0.count } }
+        while live() > 0 && monotonicSeconds() < deadline { sleepSeconds(0.005) }
         // A companion's running calls are calls into its parent's code as well.
-        let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
+        var busy = Set(liveCalls.withLock { $0.values.flatMap { call in
             [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
         } })
+        busy.formUnion(liveRequests.withLock { $0.values.map { ObjectIdentifier($0.plugin) } })
         for plugin in plugins.reversed() {
             if busy.contains(ObjectIdentifier(plugin)) {
                 logger.warning("plugin \(plugin.id) still has calls running after \(grace) s; exiting without shutting it down")
@@ -204,6 +229,28 @@ public final class PluginHost: @unchecked Sendable {
         let (rebuilt, problems) = rebuildRegistry()
         for problem in problems { logger.error("plugin problem: \(problem)") }
         return find(rebuilt)
+    }
+
+    /// Builds the prompt list from the plugins loaded now and makes it current (one build at
+    /// a time, like the tool registry).
+    private func rebuildPrompts() -> (prompts: PromptRegistry, problems: [PluginProblem]) {
+        promptState.withLock { current in
+            let (built, problems) = PromptRegistry.build(plugins: plugins)
+            current = built
+            return (built, problems)
+        }
+    }
+
+    /// Re-reads all prompt lists on a worker thread (never inside the plugin's callback).
+    func schedulePromptsRebuild(reason: String) {
+        guard !promptsRebuildPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        pool.submit { [self] in
+            promptsRebuildPending.store(false, ordering: .releasing)
+            let (prompts, problems) = rebuildPrompts()
+            for problem in problems { logger.error("plugin problem: \(problem)") }
+            logger.info("prompt list rebuilt (\(reason)): \(prompts.prompts.count) prompts")
+            handlers.promptsChanged?(prompts)
+        }
     }
 
     /// Re-reads all tool lists on a worker thread (never inside the plugin's callback).

@@ -97,6 +97,14 @@ public enum OneShot {
                 lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
                 if let signature = plugin.native?.signature(ofTool: tool.name) { lines.append("      C: \(signature)") }
             }
+            if plugin.promptsTable != nil {
+                let prompts = host.prompts.prompts.filter { $0.plugin === plugin }
+                lines.append("  prompts: \(prompts.count)")
+                for prompt in prompts {
+                    let arguments = prompt.arguments.map { $0.required ? $0.name : $0.name + "?" }.joined(separator: ", ")
+                    lines.append("    \(prompt.name)(\(arguments))\(prompt.summary.map { ": " + firstLine($0) } ?? "")")
+                }
+            }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }
         if !host.problems.isEmpty {

@@ -15,6 +15,7 @@ public enum ABIStatus {
     public static let unsupported = TH_ERR_UNSUPPORTED
     public static let state = TH_ERR_STATE
     public static let `internal` = TH_ERR_INTERNAL
+    public static let notFound = TH_ERR_NOT_FOUND
 
     /// `TH_NUL_TERMINATED` as Swift sees a `size_t` argument.
     static let nulTerminated = -1
@@ -32,6 +33,7 @@ public enum ABIStatus {
         case unsupported: "TH_ERR_UNSUPPORTED"
         case state: "TH_ERR_STATE"
         case `internal`: "TH_ERR_INTERNAL"
+        case notFound: "TH_ERR_NOT_FOUND"
         default: "status \(status)"
         }
     }
@@ -47,6 +49,7 @@ public enum ABIStatus {
         case noMemory: what = "ran out of memory"
         case unsupported: what = "does not support this request"
         case `internal`: what = "hit an internal error"
+        case notFound: what = "did not find what was asked for"
         default: what = "failed"
         }
         return "The tool \(tool) \(what) (\(name(status))) and gave no further detail."

@@ -47,6 +47,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// Counts the plugin's `tools_changed` reports: a tool read at an older count may carry an
     /// index that no longer names it (see ``invoke(_:)``).
     let toolListChanges = Atomic<Int>(0)
+    /// The host's copy of the plugin's TH_EXT_PROMPTS table, read once after `init`.
+    private(set) var promptsTable: th_prompts?
 
     /// - Parameters:
     ///   - path: the file the plugin came from (a `.so`, or a manifest).
@@ -102,7 +104,9 @@ public final class LoadedPlugin: @unchecked Sendable {
             is_cancelled: HostCallbacks.isCancelled,
             call_log: HostCallbacks.callLog,
             tools_changed: HostCallbacks.toolsChanged,
-            get_extension: HostCallbacks.getExtension))
+            get_extension: HostCallbacks.getExtension,
+            result_message: HostCallbacks.resultMessage,
+            prompts_changed: HostCallbacks.promptsChanged))
         host.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -127,6 +131,9 @@ public final class LoadedPlugin: @unchecked Sendable {
             return "init failed with \(ABIStatus.name(status)): \(reason)"
         }
         self.state = state
+        if let table = pluginExtension(TH_EXT_PROMPTS) {
+            promptsTable = ABIStruct.read(table, as: th_prompts.self).value
+        }
         return nil
     }
 
@@ -178,6 +185,11 @@ public final class LoadedPlugin: @unchecked Sendable {
         descriptor.cancel?(state, call.handle)
     }
 
+    /// The cancellation hint for a request other than a tool call (``PluginRequest``).
+    func cancelHint(_ handle: OpaquePointer) {
+        descriptor.cancel?(state, handle)
+    }
+
     /// The plugin's extension `id`, if it offers one.
     public func pluginExtension(_ id: String) -> UnsafeRawPointer? {
         guard let get = descriptor.get_extension else { return nil }
@@ -196,6 +208,10 @@ public final class LoadedPlugin: @unchecked Sendable {
 
     func warnMisuse(_ what: String) {
         logger.warning("plugin misuse: \(what)")
+    }
+
+    func promptsChanged() {
+        owner?.schedulePromptsRebuild(reason: "plugin \(id) reported a change in its prompts")
     }
 
     func toolsChanged() {
