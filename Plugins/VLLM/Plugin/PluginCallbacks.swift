@@ -38,6 +38,11 @@ enum PluginCallbacks {
         return PluginInstance.from(state).invoke(call, invocation)
     }
 
+    /// The plugin's prompts (TH_EXT_PROMPTS, ABI 1.1); nothing else.
+    static let getExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>) -> UnsafeRawPointer? = { _, id in
+        String(cString: id) == TH_EXT_PROMPTS ? UnsafeRawPointer(PromptTable.table) : nil
+    }
+
     static let cancel: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer) -> Void = { state, call in
         guard let state else { return }
         PluginInstance.from(state).cancel(call)
