@@ -110,7 +110,7 @@ let package = Package(
         ),
         .target(
             name: "VLLM",
-            dependencies: ["ToolHostABI", "VLLMCore"],
+            dependencies: ["ToolHostABI", "ToolHostJSON", "VLLMCore"],
             path: "Plugins/VLLM/Plugin",
             swiftSettings: strict,
             linkerSettings: [

@@ -1,5 +1,5 @@
 /*
- * toolhost.h — the toolhost plugin ABI, version 1.
+ * toolhost.h — the toolhost plugin ABI, version 1.1.
  *
  * This header is the whole contract between the toolhost host and its plugins. It is C99,
  * depends only on the C standard library, and compiles as C and C++ with
@@ -10,10 +10,31 @@
  *
  *  - Versioning. The major version is part of the entry point's name; a later major adds
  *    `th_plugin_entry_v2` and a plugin may export both. Within a major, structures only grow:
- *    every structure that crosses the boundary begins with `struct_size`, fields are only ever
- *    appended, a reader treats a field beyond `struct_size` as zero/NULL, and a NULL function
- *    pointer means "not supported". The host accepts plugins whose `abi_minor` is at most its
- *    own `TH_ABI_MINOR`, and tells the plugin its own minor in `th_host.abi_minor`.
+ *    every structure that crosses the boundary begins with `struct_size` (sizeof the
+ *    structure as its writer was compiled), fields are only ever appended, and a NULL function
+ *    pointer means "not supported". A reader copies the first min(struct_size, sizeof) bytes
+ *    it knows, treats every field beyond the writer's `struct_size` as zero/NULL, never reads
+ *    past `struct_size`, and steps through an array by its elements' `struct_size`.
+ *    So a plugin and a host of the same major work together whatever their minors: the host
+ *    loads a plugin built for an older or a newer minor and uses what both know
+ *    (`th_version_is_compatible`). A plugin learns the host's minor from `th_host.abi_minor`
+ *    and the host's table from `th_host.struct_size`, and must not call a host function
+ *    the host does not have: test with TH_HOST_HAS(host, field) before calling anything
+ *    added after 1.0 (each such field says "since 1.x").
+ *  - Threads. Every function carries a tag saying who calls it and where:
+ *      [any thread]    may be called from any thread, including threads the plugin created,
+ *                      and concurrently with anything else;
+ *      [host thread]   called by the host on one of its own threads (never the thread that
+ *                      reads the client), possibly concurrently with other host-thread calls
+ *                      unless the function says otherwise;
+ *      [init only]     called once, before any other function of the plugin;
+ *      [shutdown only] called once, after every other function of the plugin has returned;
+ *      [live call]     valid only for a call that has not completed (see th_call).
+ *  - Pointers. TH_NONNULL marks a pointer that is never NULL, TH_NULLABLE one that may be
+ *    NULL (with the meaning its comment gives). A pointer field without either, in a structure
+ *    the plugin fills, is required: the host checks it and reports a NULL as a broken plugin.
+ *    (With clang the marks are the _Nonnull/_Nullable qualifiers; with other compilers they
+ *    are comments.)
  *  - Text. Every string is UTF-8. Strings handed over as pointer + length are also
  *    NUL-terminated when they come from the host. Functions taking a pointer + length accept
  *    `TH_NUL_TERMINATED` as the length, meaning "use strlen".
@@ -23,8 +44,9 @@
  *  - Ownership. Inputs from the host are borrowed: valid for the duration documented at each
  *    field, never to be freed or written by the plugin. The plugin never hands the host heap
  *    memory to free: results, errors and log lines go through host functions that copy at
- *    once. Static metadata (the descriptor, tool descriptors and their strings) stays owned by
- *    the plugin and must remain valid until `shutdown` returns.
+ *    once. Descriptors the plugin returns (the plugin descriptor, tool descriptors and their
+ *    strings) are copied by the host when it reads them; how long each must stay valid is
+ *    said at the function that returns it. The host never passes a plugin's pointer back to it.
  *  - Errors. Failures are the negative `th_status` codes below plus a message the plugin gives
  *    through `th_host.result_error` or `th_host.log`. C++ exceptions, Rust panics and Swift
  *    errors must never cross the boundary.
@@ -46,7 +68,7 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------- */
 
 #define TH_ABI_MAJOR 1
-#define TH_ABI_MINOR 0
+#define TH_ABI_MINOR 1
 
 /* First field of `th_plugin`: the bytes "THP1" read as a little-endian uint32. */
 #define TH_PLUGIN_MAGIC 0x31504854u
@@ -62,32 +84,76 @@ extern "C" {
 #define TH_EXPORT
 #endif
 
+/* Nullability marks (see "Pointers" above). */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
+#pragma clang diagnostic ignored "-Wnullability-completeness"
+#define TH_NULLABLE _Nullable
+#define TH_NONNULL _Nonnull
+#else
+#define TH_NULLABLE
+#define TH_NONNULL
+#endif
+
+/* Named constants of a fixed integer type: `TH_CONSTANTS(int32_t) { A = 1, B = 2 };`. Where the
+ * language has enums with a fixed underlying type (C++11, and Swift's importer, which then
+ * imports the constants as values of that type) they are one; in C99 a plain enum, whose
+ * constants are ints of the same values. Either way the typedef'd integer is the ABI type. */
+#if defined(__swift__) || (defined(__cplusplus) && __cplusplus >= 201103L)
+#define TH_CONSTANTS(type) enum : type
+#else
+#define TH_CONSTANTS(type) enum
+#endif
+
+/* [any thread] True when a plugin or host built for ABI `major`.`minor` works with one built
+ * against this header: the same major, any minor (each side uses what both know). */
+static inline bool th_version_is_compatible(uint32_t major, uint32_t minor) {
+    (void)minor;
+    return major == TH_ABI_MAJOR;
+}
+
+/* True when structure `ptr` of type `type`, as its writer compiled it, contains `field`:
+ * its struct_size reaches past the field's end. Read no field for which this is false. */
+#define TH_HAS_FIELD(ptr, type, field) \
+    ((size_t)(ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
+
+/* True when the host offers the th_host function `field`: use before calling any function
+ * marked "since 1.x" (a host of an older minor has no such field; reading it reads past the
+ * host's structure). */
+#define TH_HOST_HAS(host, field) (TH_HAS_FIELD(host, th_host, field) && (host)->field != NULL)
+
 /* Status codes. Zero and positive values are outcomes, negative values are errors; new
  * negative codes may be added in later minors, and a reader treats an unknown one like
  * TH_ERR_FAILED. */
 typedef int32_t th_status;
-#define TH_OK 0                    /* the call finished; its result is in the sinks */
-#define TH_PENDING 1               /* invoke only: the plugin will call th_host.complete later */
-#define TH_ERR_FAILED (-1)         /* the tool failed; the message says why */
-#define TH_ERR_INVALID_ARGUMENT (-2) /* arguments valid by schema but unusable */
-#define TH_ERR_CANCELLED (-3)      /* the call stopped because it was cancelled */
-#define TH_ERR_TIMEOUT (-4)        /* something the tool waited for took too long */
-#define TH_ERR_UNAVAILABLE (-5)    /* a service the tool needs could not be reached */
-#define TH_ERR_NO_MEMORY (-6)
-#define TH_ERR_UNSUPPORTED (-7)    /* the request asks for something not implemented */
-#define TH_ERR_STATE (-8)          /* host function used at the wrong time, e.g. after complete */
-#define TH_ERR_INTERNAL (-9)       /* a bug in the plugin or the host */
+TH_CONSTANTS(int32_t) {
+    TH_OK = 0,                     /* the call finished; its result is in the sinks */
+    TH_PENDING = 1,                /* invoke only: the plugin will call th_host.complete later */
+    TH_ERR_FAILED = -1,            /* the tool failed; the message says why */
+    TH_ERR_INVALID_ARGUMENT = -2,  /* arguments valid by schema but unusable */
+    TH_ERR_CANCELLED = -3,         /* the call stopped because it was cancelled */
+    TH_ERR_TIMEOUT = -4,           /* something the tool waited for took too long */
+    TH_ERR_UNAVAILABLE = -5,       /* a service the tool needs could not be reached */
+    TH_ERR_NO_MEMORY = -6,
+    TH_ERR_UNSUPPORTED = -7,       /* the request asks for something not implemented */
+    TH_ERR_STATE = -8,             /* host function used at the wrong time, e.g. after complete */
+    TH_ERR_INTERNAL = -9,          /* a bug in the plugin or the host */
+    TH_ERR_NOT_FOUND = -10         /* since 1.1: the named prompt or resource does not exist */
+};
 
 /* Log levels: the syslog severities MCP uses for notifications/message, in rising order. */
 typedef int32_t th_log_level;
-#define TH_LOG_DEBUG 0
-#define TH_LOG_INFO 1
-#define TH_LOG_NOTICE 2
-#define TH_LOG_WARNING 3
-#define TH_LOG_ERROR 4
-#define TH_LOG_CRITICAL 5
-#define TH_LOG_ALERT 6
-#define TH_LOG_EMERGENCY 7
+TH_CONSTANTS(int32_t) {
+    TH_LOG_DEBUG = 0,
+    TH_LOG_INFO = 1,
+    TH_LOG_NOTICE = 2,
+    TH_LOG_WARNING = 3,
+    TH_LOG_ERROR = 4,
+    TH_LOG_CRITICAL = 5,
+    TH_LOG_ALERT = 6,
+    TH_LOG_EMERGENCY = 7
+};
 
 /* th_plugin.flags */
 #define TH_PLUGIN_SERIAL 0x1u      /* the host never runs two invokes of this plugin at once */
@@ -111,114 +177,148 @@ typedef struct th_call th_call;
 typedef struct th_host th_host;
 
 /* The host, as seen by one plugin. Each plugin gets its own `th_host`, valid from `init`
- * until `shutdown` returns. Every function pointer here is non-NULL in ABI 1.0 and may be
- * called from any thread, including threads the plugin created; none of them blocks on
- * anything slower than a short internal lock, and none calls back into the plugin, so they are
- * safe to call while the plugin holds its own locks. */
+ * until `shutdown` returns. The functions of ABI 1.0 are never NULL; a function added later
+ * exists only when TH_HOST_HAS(host, field) says so. All may be called from any thread,
+ * including threads the plugin created; none of them blocks on anything slower than a short
+ * internal lock, and none calls back into the plugin, so they are safe to call while the
+ * plugin holds its own locks. */
 struct th_host {
     uint32_t struct_size;          /* sizeof(th_host) as the host was compiled */
     uint16_t abi_major;            /* TH_ABI_MAJOR of the host */
     uint16_t abi_minor;            /* TH_ABI_MINOR of the host: the newest fields it fills */
 
-    const char *host_name;         /* "toolhost" */
-    const char *host_version;      /* e.g. "0.1.0" */
-    const char *plugin_path;       /* the file this plugin was loaded from */
+    const char *TH_NONNULL host_name;    /* "toolhost" */
+    const char *TH_NONNULL host_version; /* e.g. "0.1.0" */
+    const char *TH_NONNULL plugin_path;  /* the file this plugin was loaded from */
 
     /* The plugin's configuration: a JSON object (never NULL; "{}" when there is none), built
      * by the host from its configuration file and from environment variables (see README).
      * It may hold secrets: never log or echo it. */
-    const char *config_json;
+    const char *TH_NONNULL config_json;
     size_t config_len;
 
-    void *host_data;               /* the host's own; plugins must not touch it */
+    void *TH_NULLABLE host_data;   /* the host's own; plugins must not touch it */
 
-    /* Writes a line to the host's log (stderr), attributed to this plugin. `message` is
-     * NUL-terminated and copied before return. During `init`, the last message logged at
-     * TH_LOG_ERROR or above becomes the reason shown when `init` fails. */
-    void (*log)(const th_host *host, th_log_level level, const char *message);
+    /* [any thread] Writes a line to the host's log (stderr), attributed to this plugin.
+     * `message` is NUL-terminated and copied before return. During `init`, the last message
+     * logged at TH_LOG_ERROR or above becomes the reason shown when `init` fails. */
+    void (*TH_NONNULL log)(const th_host *TH_NONNULL host, th_log_level level, const char *TH_NONNULL message);
 
-    /* ---- Results of a call. Valid only for a call that has not completed. Each copies its
-     * input before returning and returns TH_OK, TH_ERR_INVALID_ARGUMENT (text not valid
-     * UTF-8 or JSON) or TH_ERR_STATE (the call already completed). */
+    /* ---- Results of a call. [any thread] [live call] Each copies its input before returning
+     * and returns TH_OK, TH_ERR_INVALID_ARGUMENT (text not valid UTF-8 or JSON) or
+     * TH_ERR_STATE (the call already completed). The text may be NULL only with length 0. */
 
-    /* Appends a text content block. */
-    th_status (*result_text)(th_call *call, const char *text, size_t len);
+    /* [any thread] [live call] Appends a text content block. */
+    th_status (*TH_NONNULL result_text)(th_call *TH_NONNULL call, const char *TH_NULLABLE text, size_t len);
 
-    /* Appends one MCP content block given as a JSON object, e.g.
+    /* [any thread] [live call] Appends one MCP content block given as a JSON object, e.g.
      * {"type":"image","data":"…","mimeType":"image/png"}. */
-    th_status (*result_content)(th_call *call, const char *json, size_t len);
+    th_status (*TH_NONNULL result_content)(th_call *TH_NONNULL call, const char *TH_NULLABLE json, size_t len);
 
-    /* Sets the structured result (any JSON value; the host wraps a non-object as
-     * {"result": value} for protocol versions that require an object, and leaves it out for
-     * versions that predate structured results). A later call replaces an earlier one. */
-    th_status (*result_structured)(th_call *call, const char *json, size_t len);
+    /* [any thread] [live call] Sets the structured result (any JSON value; the host wraps a
+     * non-object as {"result": value} for protocol versions that require an object, and leaves
+     * it out for versions that predate structured results). A later call replaces an earlier
+     * one. */
+    th_status (*TH_NONNULL result_structured)(th_call *TH_NONNULL call, const char *TH_NULLABLE json, size_t len);
 
-    /* Marks the result as a tool error (isError: true) and appends `message` as text. The
-     * message is for the model and the user: say what failed and what to check. */
-    th_status (*result_error)(th_call *call, const char *message, size_t len);
+    /* [any thread] [live call] Marks the result as a tool error (isError: true) and appends
+     * `message` as text. The message is for the model and the user: say what failed and what
+     * to check. */
+    th_status (*TH_NONNULL result_error)(th_call *TH_NONNULL call, const char *TH_NULLABLE message, size_t len);
 
-    /* Finishes a call for which `invoke` returned TH_PENDING: exactly once, from any thread,
-     * with TH_OK or a negative status. A negative status without a prior `result_error`
+    /* [any thread] [live call] Finishes a call for which `invoke` returned TH_PENDING: exactly
+     * once, with TH_OK or a negative status. A negative status without a prior `result_error`
      * gives a generic error text naming the status. After it returns, `call` is invalid.
      * It may run before `invoke` has returned TH_PENDING. The host may write the answer
      * to the client on the calling thread, but only when that write cannot wait. */
-    void (*complete)(th_call *call, th_status status);
+    void (*TH_NONNULL complete)(th_call *TH_NONNULL call, th_status status);
 
-    /* Reports progress. `progress` must increase from one report to the next (others are
-     * dropped); `total` <= 0 means unknown; `message` may be NULL. Returns TH_OK when it was
-     * delivered or dropped by these rules, TH_ERR_STATE after completion. Cheap when the
-     * client did not ask for progress (see TH_CALL_WANTS_PROGRESS). */
-    th_status (*progress)(th_call *call, double progress, double total, const char *message);
+    /* [any thread] [live call] Reports progress. `progress` must increase from one report to
+     * the next (others are dropped); `total` <= 0 means unknown; `message` may be NULL.
+     * Returns TH_OK when it was delivered or dropped by these rules, TH_ERR_STATE after
+     * completion. Cheap when the client did not ask for progress (TH_CALL_WANTS_PROGRESS). */
+    th_status (*TH_NONNULL progress)(th_call *TH_NONNULL call, double progress, double total,
+                                     const char *TH_NULLABLE message);
 
-    /* True once the client cancelled the call, its deadline passed, or the host is shutting
-     * down. The plugin should then stop and complete with TH_ERR_CANCELLED. */
-    bool (*is_cancelled)(const th_call *call);
+    /* [any thread] [live call] True once the client cancelled the call, its deadline passed,
+     * or the host is shutting down. The plugin should then stop and complete with
+     * TH_ERR_CANCELLED. */
+    bool (*TH_NONNULL is_cancelled)(const th_call *TH_NONNULL call);
 
-    /* Logs a message tied to a call: to stderr, and to the client as notifications/message
-     * when the client asked for log messages at this level. NUL-terminated, copied. */
-    void (*call_log)(th_call *call, th_log_level level, const char *message);
+    /* [any thread] [live call] Logs a message tied to a call: to stderr, and to the client as
+     * notifications/message when the client asked for log messages at this level.
+     * NUL-terminated, copied. */
+    void (*TH_NONNULL call_log)(th_call *TH_NONNULL call, th_log_level level, const char *TH_NONNULL message);
 
-    /* Tells the host that `tool_count`/`tool_at` now describe a different set of tools. The
-     * host re-reads them on one of its own threads (never inside this function) and notifies
-     * clients. */
-    void (*tools_changed)(const th_host *host);
+    /* [any thread] Tells the host that `tool_count`/`tool_at` now describe a different set of
+     * tools. Call it after the change is visible to `tool_count`/`tool_at`. The host re-reads
+     * the list on one of its own threads (never inside this function), notifies clients, and
+     * from then on sends calls by the new list. */
+    void (*TH_NONNULL tools_changed)(const th_host *TH_NONNULL host);
 
-    /* Looks up an optional host extension by id; NULL when the host has none by that id. */
-    const void *(*get_extension)(const th_host *host, const char *id);
+    /* [any thread] Looks up an optional host extension by id; NULL when the host has none by
+     * that id. */
+    const void *TH_NULLABLE (*TH_NONNULL get_extension)(const th_host *TH_NONNULL host, const char *TH_NONNULL id);
+
+    /* ---- Since 1.1. Test with TH_HOST_HAS(host, field) before use. */
+
+    /* [any thread] [live call] Appends one message to the answer of a prompt request
+     * (th_prompts.get): `role` is "user" or "assistant", `content_json` one MCP content block
+     * as a JSON object ({"type":"text","text":"…"}, image, audio, or an embedded resource
+     * {"type":"resource","resource":{"uri":…,"text":…}}). Copies; returns TH_OK,
+     * TH_ERR_INVALID_ARGUMENT (role or JSON not valid), TH_ERR_STATE (completed) or
+     * TH_ERR_UNSUPPORTED (the call is not a prompt request). On a prompt request,
+     * `result_text` sets the answer's description and `result_error` its error. */
+    th_status (*TH_NULLABLE result_message)(th_call *TH_NONNULL call, const char *TH_NONNULL role,
+                                            const char *TH_NULLABLE content_json, size_t len);
+
+    /* [any thread] Tells the host that the prompts (th_prompts.prompt_count/prompt_at) changed;
+     * like tools_changed. */
+    void (*TH_NULLABLE prompts_changed)(const th_host *TH_NONNULL host);
 };
 
 /* ---------------------------------------------------------------------------------------- */
 /* What a plugin describes                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
-/* One tool. All strings are owned by the plugin and stay valid until `shutdown` returns (or,
- * for tools that disappear, until the host has re-read the list after `tools_changed`). */
+/* One tool, as `tool_at` returns it. The host copies the descriptor and every string it points
+ * to before `tool_at`'s caller does anything else, and never keeps or passes back a pointer
+ * into it. The descriptor and its strings must stay valid until the host next calls
+ * `tool_count` (the host reads one plugin's list at a time, always starting with `tool_count`),
+ * or until `shutdown` returns. So a plugin that rebuilds its list keeps the replaced
+ * descriptors until its `tool_count` is next called, then frees them. */
 typedef struct th_tool {
     uint32_t struct_size;          /* sizeof(th_tool) as the plugin was compiled */
     uint32_t flags;                /* reserved, 0 */
     const char *name;              /* 1-128 chars of A-Z a-z 0-9 _ - . ; unique in the host */
-    const char *title;             /* human-readable name, or NULL */
-    const char *description;       /* what the tool does, for the model; may be NULL */
+    const char *TH_NULLABLE title; /* human-readable name, or NULL */
+    const char *TH_NULLABLE description; /* what the tool does, for the model; may be NULL */
     const char *input_schema_json; /* JSON Schema of the arguments; root "type":"object" */
-    const char *output_schema_json;/* JSON Schema of structured results, or NULL */
-    const char *annotations_json;  /* MCP ToolAnnotations object (readOnlyHint…), or NULL */
+    const char *TH_NULLABLE output_schema_json; /* JSON Schema of structured results, or NULL */
+    const char *TH_NULLABLE annotations_json;   /* MCP ToolAnnotations object, or NULL */
 } th_tool;
 
-/* One call, as `invoke` sees it. Everything here is borrowed and valid until the call
- * completes (so a PENDING call may keep using it). */
+/* One call, as `invoke` sees it. Everything here is owned by the host, borrowed by the plugin,
+ * and valid until the call completes (so a PENDING call may keep using it). */
 typedef struct th_invocation {
     uint32_t struct_size;          /* sizeof(th_invocation) as the host was compiled */
     uint32_t flags;                /* TH_CALL_* */
-    uint32_t tool_index;           /* index of the tool, as in tool_at() */
+    /* The index of the tool in the plugin's list as the host last read it (tool_at). Right
+     * for a plugin whose list never changes; the host re-reads a plugin's list before the
+     * next call after `tools_changed`, so it also matches the list as of the plugin's last
+     * `tools_changed`. A plugin whose list changes should still match `tool_name`, the
+     * tool's identity. */
+    uint32_t tool_index;
     uint32_t reserved;
-    const char *tool_name;
-    const char *arguments_json;    /* a JSON object, already checked against the input schema */
+    const char *TH_NONNULL tool_name;      /* the tool's name: the host's own copy */
+    const char *TH_NONNULL arguments_json; /* a JSON object, already checked against the schema */
     size_t arguments_len;
-    const char *request_id;        /* the JSON-RPC id as JSON text, for logs and correlation */
-    const char *protocol_version;  /* the MCP revision of this request, e.g. "2025-11-25" */
+    const char *TH_NONNULL request_id;     /* the JSON-RPC id as JSON text, for logs */
+    const char *TH_NONNULL protocol_version; /* the MCP revision of this request, e.g. "2025-11-25" */
 } th_invocation;
 
-/* The plugin descriptor returned by `th_plugin_entry_v1`. Static and owned by the plugin. */
+/* The plugin descriptor returned by `th_plugin_entry_v1`. Static and owned by the plugin; the
+ * host copies it (min(struct_size, its own sizeof) bytes) right after the entry point returns. */
 typedef struct th_plugin {
     uint32_t magic;                /* TH_PLUGIN_MAGIC */
     uint32_t struct_size;          /* sizeof(th_plugin) as the plugin was compiled */
@@ -227,47 +327,51 @@ typedef struct th_plugin {
     uint32_t flags;                /* TH_PLUGIN_* */
 
     const char *id;                /* short id, [a-z0-9_-]+, e.g. "vllm": names its config */
-    const char *name;              /* human-readable name */
-    const char *version;           /* the plugin's own version, e.g. "1.2.0" */
-    const char *description;       /* may be NULL */
+    const char *TH_NULLABLE name;  /* human-readable name; NULL: the id */
+    const char *TH_NULLABLE version; /* the plugin's own version, e.g. "1.2.0" */
+    const char *TH_NULLABLE description;
 
-    /* Starts the plugin. Called once, on a host thread, before any other function below.
-     * `host` stays valid until `shutdown` returns. The plugin may store its own state in
-     * `*state`; the host passes it back to every other function. Returns TH_OK, or a negative
-     * status (log the reason first, see th_host.log): the host then reports the plugin as
-     * broken, never calls it again and never calls `shutdown`. May be NULL. */
-    th_status (*init)(const th_host *host, void **state);
+    /* [host thread] [init only] Starts the plugin. `host` stays valid until `shutdown`
+     * returns. The plugin may store its own state in `*state`; the host passes it back to
+     * every other function. Returns TH_OK, or a negative status (log the reason first, see
+     * th_host.log): the host then reports the plugin as broken, never calls it again and never
+     * calls `shutdown`. May be NULL. */
+    th_status (*TH_NULLABLE init)(const th_host *TH_NONNULL host, void *TH_NULLABLE *TH_NONNULL state);
 
-    /* Stops the plugin. Called once, on a host thread, after every call of this plugin has
+    /* [host thread] [shutdown only] Stops the plugin, after every call of this plugin has
      * completed; if calls are still running when the host's shutdown grace period ends, the
      * host exits without calling it. Must not call back into the host. May be NULL. */
-    void (*shutdown)(void *state);
+    void (*TH_NULLABLE shutdown)(void *TH_NULLABLE state);
 
-    /* The number of tools, and tool `index` (0 <= index < count). Called on host threads,
-     * never concurrently with init or shutdown, possibly concurrently with invoke. The result
-     * stays valid as described at `th_tool`. Required. */
-    uint32_t (*tool_count)(void *state);
-    const th_tool *(*tool_at)(void *state, uint32_t index);
+    /* [host thread] The number of tools, and tool `index` (0 <= index < count). Never
+     * concurrently with init or shutdown, possibly concurrently with invoke; the host reads
+     * one plugin's list from one thread at a time, starting with `tool_count`. `tool_at`
+     * returns NULL for an index out of range. The result stays valid as described at
+     * `th_tool`. Required. */
+    uint32_t (*tool_count)(void *TH_NULLABLE state);
+    const th_tool *TH_NULLABLE (*tool_at)(void *TH_NULLABLE state, uint32_t index);
 
-    /* Runs a call. Called on a host worker thread (never the thread that reads the client),
-     * concurrently with other invokes unless TH_PLUGIN_SERIAL is set. Either finish now —
-     * put the result in the sinks and return TH_OK, or return a negative status — or return
-     * TH_PENDING and later call `th_host.complete` exactly once, from any thread. Should not
-     * block for long: a slow tool returns TH_PENDING and works elsewhere. Required. */
-    th_status (*invoke)(void *state, th_call *call, const th_invocation *invocation);
+    /* [host thread] Runs a call, on a host worker thread, concurrently with other invokes
+     * unless TH_PLUGIN_SERIAL is set. Either finish now — put the result in the sinks and
+     * return TH_OK, or return a negative status — or return TH_PENDING and later call
+     * `th_host.complete` exactly once, from any thread. Should not block for long: a slow tool
+     * returns TH_PENDING and works elsewhere. A tool the plugin no longer has (its name is
+     * gone from the list) is answered with result_error and TH_ERR_UNSUPPORTED. Required. */
+    th_status (*invoke)(void *TH_NULLABLE state, th_call *TH_NONNULL call,
+                        const th_invocation *TH_NONNULL invocation);
 
-    /* A hint that the call was cancelled (by the client, a deadline or shutdown). Called at
-     * most once per call, from any host thread, possibly while `invoke` is still running or
-     * concurrently with the plugin calling `complete`; `call` stays valid until this function
-     * returns. The plugin should stop the work soon and complete with TH_ERR_CANCELLED; it
-     * must still complete the call. `th_host.is_cancelled` answers the same question by
-     * polling. May be NULL. */
-    void (*cancel)(void *state, th_call *call);
+    /* [any thread] A hint that the call was cancelled (by the client, a deadline or
+     * shutdown). Called at most once per call, from a host thread, possibly while `invoke` is
+     * still running or concurrently with the plugin calling `complete`; `call` stays valid
+     * until this function returns. The plugin should stop the work soon and complete with
+     * TH_ERR_CANCELLED; it must still complete the call. `th_host.is_cancelled` answers the
+     * same question by polling. May be NULL. */
+    void (*TH_NULLABLE cancel)(void *TH_NULLABLE state, th_call *TH_NONNULL call);
 
-    /* Looks up an optional plugin extension by id (later minors and add-ons define them, e.g.
-     * TH_EXT_NATIVE_FUNCTIONS below); NULL when unknown. Called on host threads after init.
+    /* [host thread] Looks up an optional plugin extension by id (later minors and add-ons
+     * define them, e.g. TH_EXT_NATIVE_FUNCTIONS below); NULL when unknown. Called after init.
      * May be NULL. */
-    const void *(*get_extension)(void *state, const char *id);
+    const void *TH_NULLABLE (*TH_NULLABLE get_extension)(void *TH_NULLABLE state, const char *TH_NONNULL id);
 } th_plugin;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -280,8 +384,9 @@ typedef struct th_plugin {
  * libffi, and turns the return value (and out-parameters) into the result.
  *
  * The plugin offers the table through `th_plugin.get_extension(state, TH_EXT_NATIVE_FUNCTIONS)`
- * returning a `const th_native_functions *`. The host asks once, after `init` succeeded, and
- * builds one libffi call interface per function then. A host without this extension never
+ * returning a `const th_native_functions *`. The host asks once, after `init` succeeded, copies every
+ * entry it knows (as everywhere: min(struct_size, its own sizeof) bytes) and builds one libffi
+ * call interface per function then. A host without this extension never
  * asks, so a plugin that also works there should offer ordinary tools as well. The tools of
  * the table appear as a companion plugin with id "<plugin id>-native" (see `toolhost check`);
  * their names share the host's one namespace with every other tool.
@@ -360,13 +465,13 @@ typedef struct th_native_param {
     th_native_type length_type;    /* TH_TYPE_BYTES: the integer type of the length argument
                                       that follows the pointer; 0 means TH_TYPE_SIZE */
     const char *name;              /* the JSON argument's name: 1-64 of A-Z a-z 0-9 _ - */
-    const char *description;       /* for the model; may be NULL */
+    const char *TH_NULLABLE description; /* for the model; may be NULL */
     /* Optional limits as JSON text, NULL for none. For integers and floats: bounds within the
      * type's own range (inclusive, exact for 64-bit values), e.g. "0" and "100". */
-    const char *minimum;
-    const char *maximum;
-    const char *enum_json;         /* a JSON array of the only values allowed, or NULL */
-    const char *default_json;      /* a JSON value used when the argument is missing (then the
+    const char *TH_NULLABLE minimum;
+    const char *TH_NULLABLE maximum;
+    const char *TH_NULLABLE enum_json; /* a JSON array of the only values allowed, or NULL */
+    const char *TH_NULLABLE default_json; /* a JSON value used when the argument is missing (then the
                                       argument is optional), or NULL: the argument is required */
 } th_native_param;
 
@@ -375,13 +480,17 @@ typedef struct th_native_function {
     uint32_t struct_size;          /* sizeof(th_native_function) as the plugin was compiled */
     uint32_t flags;                /* TH_NATIVE_* */
     const char *name;              /* the tool's name, as th_tool.name */
-    const char *title;             /* or NULL */
-    const char *description;       /* for the model; may be NULL */
-    const char *annotations_json;  /* MCP ToolAnnotations object, or NULL */
-    /* The function itself, cast to this generic function-pointer type: TH_NATIVE_FN(f). Its
-     * real prototype must match `params` and `return_type` exactly; the host cannot check it. */
+    const char *TH_NULLABLE title; /* or NULL */
+    const char *TH_NULLABLE description; /* for the model; may be NULL */
+    const char *TH_NULLABLE annotations_json; /* MCP ToolAnnotations object, or NULL */
+    /* [host thread] The function itself, cast to this generic function-pointer type:
+     * TH_NATIVE_FN(f). Its real prototype must match `params` and `return_type` exactly; the
+     * host cannot check it. Called on host worker threads (see "Threading" above). */
     void (*function)(void);
-    const th_native_param *params; /* `param_count` parameters, or NULL when there are none */
+    /* `param_count` parameters, or NULL when there are none. An array: the host steps from
+     * one element to the next by the first element's struct_size, and every element must
+     * have that struct_size. */
+    const th_native_param *TH_NULLABLE params;
     uint32_t param_count;
     th_native_type return_type;    /* TH_TYPE_* except BYTES */
     th_native_errors errors;       /* TH_ERRORS_* */
@@ -389,16 +498,18 @@ typedef struct th_native_function {
     /* TH_TYPE_STRING returns: NULL means the string is static (or owned by the plugin and
      * valid until the next call of this function on the same thread); the host copies it and
      * never frees it. Otherwise the string is the caller's to free: the host copies it and then
-     * calls free_result with it (exactly once per non-NULL return, on the calling thread). */
-    void (*free_result)(void *string);
-    const char *result_description; /* what the return value means, for the output schema */
+     * calls free_result with it (exactly once per non-NULL return, on the calling thread).
+     * [host thread], on the thread that called `function`. */
+    void (*TH_NULLABLE free_result)(void *TH_NONNULL string);
+    const char *TH_NULLABLE result_description; /* what the return value means, for the output schema */
 } th_native_function;
 
 /* The table `get_extension(state, TH_EXT_NATIVE_FUNCTIONS)` returns. */
 typedef struct th_native_functions {
     uint32_t struct_size;          /* sizeof(th_native_functions) as the plugin was compiled */
     uint32_t count;                /* number of entries in `functions` */
-    const th_native_function *functions;
+    /* An array, stepped by the first element's struct_size like th_native_function.params. */
+    const th_native_function *TH_NULLABLE functions;
 } th_native_functions;
 
 /* Casts a function to the generic type of th_native_function.function. */
@@ -408,13 +519,87 @@ typedef struct th_native_functions {
 #define TH_NATIVE_FN(f) ((void (*)(void))(f))
 #endif
 
-/* The entry point every ABI-1 plugin exports. Returns the static descriptor; must be callable
- * more than once, from any thread, and do nothing else (no allocation, no I/O, no threads). */
-typedef const th_plugin *(*th_plugin_entry_v1_fn)(void);
-TH_EXPORT const th_plugin *th_plugin_entry_v1(void);
+/* ---------------------------------------------------------------------------------------- */
+/* Extension "th.prompts.v1" (since 1.1): prompts                                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A plugin offers MCP prompts (message templates a user picks, with arguments) through
+ * `th_plugin.get_extension(state, TH_EXT_PROMPTS)` returning a `const th_prompts *`. The host
+ * asks once, after `init` succeeded, and copies the table; a host older than 1.1 never asks.
+ * It reads the prompts like tools: `prompt_count`, then `prompt_at` for each, copying each
+ * descriptor and its strings at once; a descriptor must stay valid until the host next calls
+ * `prompt_count` (or `shutdown` returns). After `th_host.prompts_changed` it reads them again.
+ * Prompt names share one namespace across plugins: the first plugin loaded keeps a name, a
+ * later prompt of that name is skipped and reported. A request arrives as a call: `get` runs
+ * on a host worker thread with a `th_call` handle, answers with `th_host.result_message`
+ * (and optionally `result_text`, the description), and completes now or later exactly as
+ * `invoke` does, including cancellation. */
+#define TH_EXT_PROMPTS "th.prompts.v1"
+
+/* th_prompt_argument.flags */
+#define TH_ARGUMENT_REQUIRED 0x1u  /* the host refuses a request without it (-32602 naming it) */
+
+/* One argument of a prompt. Values arrive as strings. */
+typedef struct th_prompt_argument {
+    uint32_t struct_size;          /* sizeof(th_prompt_argument) as the plugin was compiled */
+    uint32_t flags;                /* TH_ARGUMENT_* */
+    const char *name;              /* unique within the prompt */
+    const char *TH_NULLABLE title;
+    const char *TH_NULLABLE description;
+} th_prompt_argument;
+
+/* One prompt, as `prompt_at` returns it. */
+typedef struct th_prompt {
+    uint32_t struct_size;          /* sizeof(th_prompt) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    const char *name;              /* 1-128 chars of A-Z a-z 0-9 _ - . ; unique in the host */
+    const char *TH_NULLABLE title;
+    const char *TH_NULLABLE description;
+    /* `argument_count` arguments, or NULL when there are none; stepped by the first
+     * element's struct_size, like th_native_function.params. */
+    const th_prompt_argument *TH_NULLABLE arguments;
+    uint32_t argument_count;
+    uint32_t reserved;             /* 0 */
+} th_prompt;
+
+/* One prompt request, as `get` sees it. Owned by the host; valid until the call completes. */
+typedef struct th_prompt_request {
+    uint32_t struct_size;          /* sizeof(th_prompt_request) as the host was compiled */
+    uint32_t flags;                /* reserved */
+    const char *TH_NONNULL name;   /* the prompt's name: the host's own copy */
+    /* A JSON object of strings; every TH_ARGUMENT_REQUIRED argument is present. */
+    const char *TH_NONNULL arguments_json;
+    size_t arguments_len;
+    const char *TH_NONNULL request_id;       /* the JSON-RPC id as JSON text, for logs */
+    const char *TH_NONNULL protocol_version; /* the MCP revision of this request */
+} th_prompt_request;
+
+/* The table `get_extension(state, TH_EXT_PROMPTS)` returns. Static, owned by the plugin. */
+typedef struct th_prompts {
+    uint32_t struct_size;          /* sizeof(th_prompts) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    /* [host thread] The number of prompts, and prompt `index`; like tool_count/tool_at.
+     * Required. */
+    uint32_t (*prompt_count)(void *TH_NULLABLE state);
+    const th_prompt *TH_NULLABLE (*prompt_at)(void *TH_NULLABLE state, uint32_t index);
+    /* [host thread] Answers a prompt request: th_host.result_message for each message, then
+     * TH_OK; or TH_PENDING and th_host.complete later (from any thread), like invoke. A name
+     * it does not have: TH_ERR_NOT_FOUND; arguments it cannot use: result_error and
+     * TH_ERR_INVALID_ARGUMENT (both reach the client as -32602). Required. */
+    th_status (*get)(void *TH_NULLABLE state, th_call *TH_NONNULL call, const th_prompt_request *TH_NONNULL request);
+} th_prompts;
+
+/* [any thread] The entry point every ABI-1 plugin exports. Returns the static descriptor;
+ * must be callable more than once and do nothing else (no allocation, no I/O, no threads). */
+typedef const th_plugin *TH_NULLABLE (*th_plugin_entry_v1_fn)(void);
+TH_EXPORT const th_plugin *TH_NULLABLE th_plugin_entry_v1(void);
 
 #ifdef __cplusplus
 } /* extern "C" */
+#endif
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
 #endif
 
 #endif /* TOOLHOST_H */

@@ -24,15 +24,21 @@ public final class PluginHost: @unchecked Sendable {
 
     private let registryState = Mutex(ToolRegistry.empty)
     private let liveCalls = Mutex<[ObjectIdentifier: ToolCall]>([:])
+    /// Requests other than tool calls a plugin is answering (prompts/get), kept alive here.
+    private let liveRequests = Mutex<[ObjectIdentifier: PluginRequest]>([:])
     private let rebuildPending = Atomic<Bool>(false)
     /// Signalled when the last live call is released (shutdown waits on it).
     private let releasedSignal = ConditionLock()
+    private let promptState = Mutex(PromptRegistry.empty)
+    private let promptsRebuildPending = Atomic<Bool>(false)
 
     public struct Handlers: Sendable {
         /// The tool registry changed (after a plugin's `tools_changed`).
         public var toolsChanged: (@Sendable (ToolRegistry) -> Void)?
         /// A plugin logged a line not tied to a call.
         public var pluginLog: (@Sendable (LoadedPlugin, LogLevel, String) -> Void)?
+        /// The prompt list changed (after a plugin's `prompts_changed`).
+        public var promptsChanged: (@Sendable (PromptRegistry) -> Void)?
         /// A live call was released by its plugin; `remaining` calls are still live.
         public var callReleased: (@Sendable (_ remaining: Int) -> Void)?
     }
@@ -51,6 +57,12 @@ public final class PluginHost: @unchecked Sendable {
 
     /// The current merged tool list.
     public var registry: ToolRegistry { registryState.withLock { $0 } }
+
+    /// The current merged prompt list (TH_EXT_PROMPTS).
+    public var prompts: PromptRegistry { promptState.withLock { $0 } }
+
+    /// Whether some loaded plugin offers prompts (the server advertises the capability then).
+    public var offersPrompts: Bool { plugins.contains { $0.promptsTable != nil } }
 
     /// Finds, opens, checks and starts every plugin, then builds the registry. Problems are
     /// logged (stderr) and kept in ``problems``; nothing here stops the host.
@@ -84,6 +96,7 @@ public final class PluginHost: @unchecked Sendable {
         }
         let (registry, toolProblems) = rebuildRegistry()
         problems.append(contentsOf: toolProblems)
+        problems.append(contentsOf: rebuildPrompts().problems)
         for problem in problems { logger.error("plugin problem: \(problem)") }
         logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
     }
@@ -102,6 +115,7 @@ public final class PluginHost: @unchecked Sendable {
             found.append(contentsOf: adopt(descriptor, path: path))
         }
         found.append(contentsOf: rebuildRegistry().problems)
+        found.append(contentsOf: rebuildPrompts().problems)
         for problem in found { logger.error("plugin problem: \(problem)") }
         problems.append(contentsOf: found)
         return found
@@ -161,11 +175,23 @@ public final class PluginHost: @unchecked Sendable {
             live[ObjectIdentifier(call)] = nil
             return live.count
         }
-        if remaining == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
+        if remaining == 0, liveRequests.withLock({ $0.isEmpty }) { releasedSignal.withLock { releasedSignal.broadcast() } }
         handlers.callReleased?(remaining)
     }
 
     public var liveCallCount: Int { liveCalls.withLock { $0.count } }
+
+    func requestStarted(_ request: PluginRequest) {
+        liveRequests.withLock { $0[ObjectIdentifier(request)] = request }
+    }
+
+    func requestFinished(_ request: PluginRequest) {
+        let remaining = liveRequests.withLock { live -> Int in
+            live[ObjectIdentifier(request)] = nil
+            return live.count
+        }
+        if remaining == 0, liveCallCount == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
+    }
 
     /// How running calls are ended at shutdown.
     public enum Ending: Sendable {
@@ -192,14 +218,16 @@ public final class PluginHost: @unchecked Sendable {
             }
         case .immediately(let reason):
             for call in liveCalls.withLock({ Array($0.values) }) { call.cancel() }
+            for request in liveRequests.withLock({ Array($0.values) }) { request.cancel() }
             if !waitForLiveCalls(until: deadline) {
                 endLiveCalls("The tool was cancelled (\(reason)) and had not stopped \(seconds) s later (toolhost --shutdown-grace).")
             }
         }
         // A companion's running calls are calls into its parent's code as well.
-        let busy = Set(liveCalls.withLock { $0.values.flatMap { call in
+        var busy = Set(liveCalls.withLock { $0.values.flatMap { call in
             [call.tool.plugin, call.tool.plugin.parent].compactMap { $0.map(ObjectIdentifier.init) }
         } })
+        busy.formUnion(liveRequests.withLock { $0.values.map { ObjectIdentifier($0.plugin) } })
         for plugin in plugins.reversed() {
             if busy.contains(ObjectIdentifier(plugin)) {
                 logger.warning("plugin \(plugin.id) still has calls running after \(grace) s; exiting without shutting it down")
@@ -216,6 +244,7 @@ public final class PluginHost: @unchecked Sendable {
             call.deliverEarly(CallOutcome.failure(message, status: ABIStatus.cancelled))
             call.cancel()
         }
+        for request in liveRequests.withLock({ Array($0.values) }) { request.cancel() }
     }
 
     /// Waits until no call is live or the monotonic clock passes `deadline`.
@@ -223,7 +252,7 @@ public final class PluginHost: @unchecked Sendable {
     private func waitForLiveCalls(until deadline: Double) -> Bool {
         releasedSignal.lock()
         defer { releasedSignal.unlock() }
-        while liveCallCount > 0 {
+        while liveCallCount > 0 || liveRequests.withLock({ !$0.isEmpty }) {
             let left = deadline - monotonicSeconds()
             if left <= 0 { return false }
             _ = releasedSignal.wait(seconds: left)
@@ -245,6 +274,44 @@ public final class PluginHost: @unchecked Sendable {
             let (built, problems) = ToolRegistry.build(plugins: plugins, generation: current.generation + 1)
             current = built
             return (built, problems)
+        }
+    }
+
+    /// Tool `name` of `plugin` as the plugin's list stands after its last `tools_changed`:
+    /// from the current registry when that was read since, else from a registry rebuilt now
+    /// (on the calling worker thread). Nil when the plugin no longer offers the name.
+    func currentTool(named name: String, of plugin: LoadedPlugin) -> RegisteredTool? {
+        func find(_ registry: ToolRegistry) -> RegisteredTool? {
+            registry.tool(named: name).flatMap { $0.plugin === plugin ? $0 : nil }
+        }
+        let registry = self.registry
+        if registry.listVersion(of: plugin) == plugin.toolListChanges.load(ordering: .acquiring) {
+            return find(registry)
+        }
+        let (rebuilt, problems) = rebuildRegistry()
+        for problem in problems { logger.error("plugin problem: \(problem)") }
+        return find(rebuilt)
+    }
+
+    /// Builds the prompt list from the plugins loaded now and makes it current (one build at
+    /// a time, like the tool registry).
+    private func rebuildPrompts() -> (prompts: PromptRegistry, problems: [PluginProblem]) {
+        promptState.withLock { current in
+            let (built, problems) = PromptRegistry.build(plugins: plugins)
+            current = built
+            return (built, problems)
+        }
+    }
+
+    /// Re-reads all prompt lists on a worker thread (never inside the plugin's callback).
+    func schedulePromptsRebuild(reason: String) {
+        guard !promptsRebuildPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        pool.submit { [self] in
+            promptsRebuildPending.store(false, ordering: .releasing)
+            let (prompts, problems) = rebuildPrompts()
+            for problem in problems { logger.error("plugin problem: \(problem)") }
+            logger.info("prompt list rebuilt (\(reason)): \(prompts.prompts.count) prompts")
+            handlers.promptsChanged?(prompts)
         }
     }
 

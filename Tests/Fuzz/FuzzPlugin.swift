@@ -14,7 +14,7 @@ enum FuzzPlugin {
     nonisolated(unsafe) static var host: UnsafePointer<th_host>?
 
     /// A value that may cross to another thread with the call handle it carries.
-    struct CallHandle: @unchecked Sendable { let pointer: OpaquePointer? }
+    struct CallHandle: @unchecked Sendable { let pointer: OpaquePointer }
 
     private static func cString(_ s: String) -> UnsafePointer<CChar> {
         UnsafePointer(strdup(s)!)
@@ -49,13 +49,13 @@ enum FuzzPlugin {
             shutdown: nil,
             tool_count: { _ in 3 },
             tool_at: { _, index in index < 3 ? UnsafePointer(FuzzPlugin.tools + Int(index)) : nil },
-            invoke: { _, call, invocation in FuzzPlugin.invoke(call, invocation!) },
+            invoke: { _, call, invocation in FuzzPlugin.invoke(call, invocation) },
             cancel: nil,
             get_extension: nil))
         return UnsafePointer(plugin)
     }()
 
-    static func invoke(_ call: OpaquePointer?, _ invocation: UnsafePointer<th_invocation>) -> th_status {
+    static func invoke(_ call: OpaquePointer, _ invocation: UnsafePointer<th_invocation>) -> th_status {
         guard let host = host?.pointee else { return -9 }
         let inv = invocation.pointee
         switch inv.tool_index {

@@ -25,11 +25,6 @@ import Glibc
 import Musl
 #endif
 
-/// Status codes (the header's negative macros do not import into Swift).
-private let thOK: th_status = 0
-private let thErrInvalidArgument: th_status = -2
-private let thErrInternal: th_status = -9
-
 /// Everything the plugin keeps; C strings and descriptors live as long as the process (the
 /// host never unloads a plugin). The descriptors are built once, lazily and thread-safely (Swift
 /// statics), and never written afterwards: hence `nonisolated(unsafe)` for the raw pointers.
@@ -99,13 +94,13 @@ private enum Plugin {
         d.description = cString("A template for plugins written in Swift.")
         d.`init` = { host, _ in
             Plugin.host = host
-            return thOK
+            return TH_OK
         }
         d.tool_count = { _ in 1 }
         d.tool_at = { _, index in index == 0 ? UnsafePointer(Plugin.tools) : nil }
         d.invoke = { _, call, invocation in Plugin.invoke(call, invocation) }
         d.get_extension = { _, id in
-            guard let id, String(cString: id) == TH_EXT_NATIVE_FUNCTIONS else { return nil }
+            guard String(cString: id) == TH_EXT_NATIVE_FUNCTIONS else { return nil }
             return UnsafeRawPointer(Plugin.natives)
         }
         let pointer = UnsafeMutablePointer<th_plugin>.allocate(capacity: 1)
@@ -116,8 +111,8 @@ private enum Plugin {
     struct Arguments: Decodable { let text: String }
     struct Counts: Encodable { let words: Int; let characters: Int }
 
-    static func invoke(_ call: OpaquePointer?, _ invocation: UnsafePointer<th_invocation>?) -> th_status {
-        guard let host, let invocation else { return thErrInternal }
+    static func invoke(_ call: OpaquePointer, _ invocation: UnsafePointer<th_invocation>) -> th_status {
+        guard let host else { return TH_ERR_INTERNAL }
         let json = UnsafeRawBufferPointer(start: invocation.pointee.arguments_json, count: invocation.pointee.arguments_len)
         do {
             // The host has checked the arguments against the schema already.
@@ -125,12 +120,12 @@ private enum Plugin {
             let counts = Counts(words: arguments.text.split(whereSeparator: \.isWhitespace).count, characters: arguments.text.count)
             let text = "\(counts.words) words, \(counts.characters) characters"
             let structured = try JSONEncoder().encode(counts)
-            _ = text.withCString { host.pointee.result_text!(call, $0, strlen($0)) }
-            _ = structured.withUnsafeBytes { host.pointee.result_structured!(call, $0.baseAddress, $0.count) }
-            return thOK
+            _ = text.withCString { host.pointee.result_text(call, $0, strlen($0)) }
+            _ = structured.withUnsafeBytes { host.pointee.result_structured(call, $0.baseAddress, $0.count) }
+            return TH_OK
         } catch {
-            _ = "could not read the arguments: \(error)".withCString { host.pointee.result_error!(call, $0, strlen($0)) }
-            return thErrInvalidArgument
+            _ = "could not read the arguments: \(error)".withCString { host.pointee.result_error(call, $0, strlen($0)) }
+            return TH_ERR_INVALID_ARGUMENT
         }
     }
 }

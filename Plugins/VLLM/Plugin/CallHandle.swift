@@ -19,13 +19,13 @@ final class CallHandle: CallContext, @unchecked Sendable {
     }
 
     var hostSaysCancelled: Bool {
-        live.withLock { live in live && (host.pointee.is_cancelled?(call) ?? false) }
+        live.withLock { live in live && (host.pointee.is_cancelled(call)) }
     }
 
     func progress(_ progress: Double, total: Double?, message: String) {
         live.withLock { live in
             guard live else { return }
-            _ = message.withCString { host.pointee.progress?(call, progress, total ?? 0, $0) }
+            _ = message.withCString { host.pointee.progress(call, progress, total ?? 0, $0) }
         }
     }
 
@@ -40,7 +40,7 @@ final class CallHandle: CallContext, @unchecked Sendable {
         }
         live.withLock { live in
             guard live else { return }
-            message.withCString { host.pointee.call_log?(call, abiLevel, $0) }
+            message.withCString { host.pointee.call_log(call, abiLevel, $0) }
         }
     }
 
@@ -58,16 +58,16 @@ final class CallHandle: CallContext, @unchecked Sendable {
                 if let structured = outcome.structured { sink(host.pointee.result_structured, structured) }
                 status = TH_OK
             }
-            host.pointee.complete?(call, status)
+            host.pointee.complete(call, status)
         }
     }
 
-    private func sink(_ function: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status)?, _ text: String) {
+    private func sink(_ function: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status, _ text: String) {
         var text = text
         _ = text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
-                guard let base = chars.baseAddress else { return "".withCString { function?(call, $0, 0) } }
-                return function?(call, base, chars.count)
+                guard let base = chars.baseAddress else { return "".withCString { function(call, $0, 0) } }
+                return function(call, base, chars.count)
             }
         }
     }

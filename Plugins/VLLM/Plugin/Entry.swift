@@ -29,7 +29,7 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<th_plugin> = {
     d.pointee.tool_at = PluginCallbacks.toolAt
     d.pointee.invoke = PluginCallbacks.invoke
     d.pointee.cancel = PluginCallbacks.cancel
-    d.pointee.get_extension = nil
+    d.pointee.get_extension = PluginCallbacks.getExtension
     return d
 }()
 

@@ -4,9 +4,8 @@ import VLLMCore
 /// The functions of `th_plugin`. Each one catches everything: no Swift error crosses the C
 /// boundary.
 enum PluginCallbacks {
-    static let initialize: @convention(c) (UnsafePointer<th_host>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> th_status = { host, state in
-        guard let host, let state else { return TH_ERR_INVALID_ARGUMENT }
-        let bytes = UnsafeRawBufferPointer(start: host.pointee.config_json, count: host.pointee.config_json == nil ? 0 : host.pointee.config_len)
+    static let initialize: @convention(c) (UnsafePointer<th_host>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> th_status = { host, state in
+        let bytes = UnsafeRawBufferPointer(start: host.pointee.config_json, count: host.pointee.config_len)
         let configuration: VLLMConfiguration
         do throws(ConfigurationError) {
             configuration = bytes.isEmpty ? VLLMConfiguration() : try VLLMConfiguration(json: bytes)
@@ -34,13 +33,18 @@ enum PluginCallbacks {
         ToolTable.tool(at: Int(index))
     }
 
-    static let invoke: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<th_invocation>?) -> th_status = { state, call, invocation in
-        guard let state, let call, let invocation else { return TH_ERR_INVALID_ARGUMENT }
+    static let invoke: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer, UnsafePointer<th_invocation>) -> th_status = { state, call, invocation in
+        guard let state else { return TH_ERR_INVALID_ARGUMENT }
         return PluginInstance.from(state).invoke(call, invocation)
     }
 
-    static let cancel: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void = { state, call in
-        guard let state, let call else { return }
+    /// The plugin's prompts (TH_EXT_PROMPTS, ABI 1.1); nothing else.
+    static let getExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>) -> UnsafeRawPointer? = { _, id in
+        String(cString: id) == TH_EXT_PROMPTS ? UnsafeRawPointer(PromptTable.table) : nil
+    }
+
+    static let cancel: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer) -> Void = { state, call in
+        guard let state else { return }
         PluginInstance.from(state).cancel(call)
     }
 }
@@ -48,6 +52,6 @@ enum PluginCallbacks {
 /// Plugin-wide log lines through `th_host.log`.
 enum HostLog {
     static func write(_ host: UnsafePointer<th_host>, _ level: th_log_level, _ message: String) {
-        message.withCString { host.pointee.log?(host, level, $0) }
+        message.withCString { host.pointee.log(host, level, $0) }
     }
 }

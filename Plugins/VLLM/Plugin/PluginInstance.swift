@@ -34,14 +34,12 @@ final class PluginInstance: @unchecked Sendable {
         let inv = invocation.pointee
         guard let tool = ToolCatalog.Tool(rawValue: Int(inv.tool_index)) else {
             "toolhost-vllm: no tool with index \(inv.tool_index)".withCString { message in
-                _ = host.pointee.result_error?(call, message, Int(bitPattern: UInt(TH_NUL_TERMINATED)))
+                _ = host.pointee.result_error(call, message, Int(bitPattern: UInt(TH_NUL_TERMINATED)))
             }
             return TH_ERR_UNSUPPORTED
         }
         // Borrowed until the call completes; copied so the task owns its input.
-        let arguments: [UInt8] = inv.arguments_json.map {
-            Array(UnsafeRawBufferPointer(start: $0, count: inv.arguments_len))
-        } ?? Array("{}".utf8)
+        let arguments = Array(UnsafeRawBufferPointer(start: inv.arguments_json, count: inv.arguments_len))
         let handle = CallHandle(host: host, call: call, wantsProgress: inv.flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0)
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
         let service = self.service

@@ -83,7 +83,8 @@ public enum OneShot {
             let tools = registry.tools.filter { $0.plugin === plugin }
             lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
             lines.append("  file: \(plugin.path)")
-            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host speaks \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor))\(plugin.serial ? ", serial" : "")")
+            let newer = plugin.abiMinor > Int(ToolHost.abiMinor) ? "; the plugin's fields newer than that are not used" : ""
+            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)\(newer))\(plugin.serial ? ", serial" : "")")
             if let native = plugin.native { lines.append("  kind: \(native.kind)") }
             if let companion = host.plugins.first(where: { $0.parent === plugin }) {
                 lines.append("  typed functions: as plugin \(companion.id), below")
@@ -95,6 +96,14 @@ public enum OneShot {
                 if tool.annotations != nil { extras.append("annotations") }
                 lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
                 if let signature = plugin.native?.signature(ofTool: tool.name) { lines.append("      C: \(signature)") }
+            }
+            if plugin.promptsTable != nil {
+                let prompts = host.prompts.prompts.filter { $0.plugin === plugin }
+                lines.append("  prompts: \(prompts.count)")
+                for prompt in prompts {
+                    let arguments = prompt.arguments.map { $0.required ? $0.name : $0.name + "?" }.joined(separator: ", ")
+                    lines.append("    \(prompt.name)(\(arguments))\(prompt.summary.map { ": " + firstLine($0) } ?? "")")
+                }
             }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }

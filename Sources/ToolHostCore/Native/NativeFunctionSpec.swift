@@ -65,7 +65,7 @@ struct NativeFunctionSpec: @unchecked Sendable {
     var errors: NativeErrorConvention
     var serial: Bool
     /// For string returns: frees what the function returned; nil when the string is static.
-    var freeResult: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
+    var freeResult: (@convention(c) (UnsafeMutableRawPointer) -> Void)?
     /// The name of `freeResult`, for signatures ("free", "example_free", …).
     var freeResultName: String?
     var resultDescription: String?

@@ -207,7 +207,7 @@ enum NativeManifest {
         var returnType = NativeType.void
         var returnCName = "void"
         var resultDescription: String?
-        var freeResult: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
+        var freeResult: (@convention(c) (UnsafeMutableRawPointer) -> Void)?
         var freeResultName: String?
         var ownership: String?
         switch f["returns"] {
@@ -246,7 +246,7 @@ enum NativeManifest {
                 guard let symbol = dlsym(handle, name) else {
                     return fail("\(location).returns.free_with", "the library has no function \(name)")
                 }
-                freeResult = unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self)
+                freeResult = unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutableRawPointer) -> Void).self)
                 freeResultName = name
                 ownership = "free_with"
             }

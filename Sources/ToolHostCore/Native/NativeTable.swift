@@ -13,13 +13,13 @@ enum NativeTable {
         func problem(_ message: String, tool: String? = nil) {
             problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, tool: tool, message: "typed functions: \(message)"))
         }
-        // struct_size is the first field of every version; read it before trusting the layout.
-        let size = table.loadUnaligned(as: UInt32.self)
-        guard Int(size) >= MemoryLayout<th_native_functions>.size else {
-            problem("th_native_functions.struct_size is \(size), smaller than the \(MemoryLayout<th_native_functions>.size) bytes of version 1")
+        // Every structure of the table is copied as its version has it (ABIStruct).
+        let copy = ABIStruct.read(table, as: th_native_functions.self)
+        guard copy.declaredSize >= 8 else {
+            problem("th_native_functions.struct_size is \(copy.declaredSize), too small for any version of it")
             return (nil, problems)
         }
-        let header = table.assumingMemoryBound(to: th_native_functions.self).pointee
+        let header = copy.value
         guard header.count <= 10_000 else {
             problem("the table declares \(header.count) functions; at most 10000 are read")
             return (nil, problems)
@@ -28,10 +28,18 @@ enum NativeTable {
             problem("th_native_functions.functions is NULL but count is \(header.count)")
             return (nil, problems)
         }
+        let entries: [ABIStruct.Copy<th_native_function>]
+        switch ABIStruct.readArray(header.functions.map(UnsafeRawPointer.init), count: Int(header.count), as: th_native_function.self) {
+        case .failure(let failure):
+            problem("functions[\(failure.index)].struct_size: \(failure.message)")
+            return (nil, problems)
+        case .success(let read):
+            entries = read
+        }
         var functions: [NativeFunction] = []
-        for index in 0..<Int(header.count) {
+        for (index, entry) in entries.enumerated() {
             let location = "functions[\(index)]"
-            switch spec(at: header.functions! + index, location: location) {
+            switch spec(of: entry.value, location: location) {
             case .failure(let failure):
                 problem(failure.problem.description, tool: failure.tool)
             case .success(let spec):
@@ -66,16 +74,10 @@ enum NativeTable {
         return value
     }
 
-    private static func spec(at pointer: UnsafePointer<th_native_function>, location: String) -> Result<NativeFunctionSpec, NativeEntryFailure> {
+    private static func spec(of f: th_native_function, location: String) -> Result<NativeFunctionSpec, NativeEntryFailure> {
         func fail(_ field: String, _ reason: String, tool: String? = nil) -> Result<NativeFunctionSpec, NativeEntryFailure> {
             .failure(NativeEntryFailure(problem: NativeSpecProblem(field: field, reason: reason), tool: tool))
         }
-        let raw = UnsafeRawPointer(pointer)
-        let size = raw.loadUnaligned(as: UInt32.self)
-        guard Int(size) >= MemoryLayout<th_native_function>.size else {
-            return fail("\(location).struct_size", "is \(size), smaller than the \(MemoryLayout<th_native_function>.size) bytes of th_native_function version 1")
-        }
-        let f = pointer.pointee
         guard let name = string(f.name) else { return fail("\(location).name", "is missing (or not UTF-8)") }
         guard let address = f.function else { return fail("\(location).function", "is NULL", tool: name) }
         guard let returnType = NativeType(abi: f.return_type) else {
@@ -86,15 +88,17 @@ enum NativeTable {
         }
         guard f.param_count <= 64 else { return fail("\(location).param_count", "is \(f.param_count); at most 64 parameters are supported", tool: name) }
         guard f.param_count == 0 || f.params != nil else { return fail("\(location).params", "is NULL but param_count is \(f.param_count)", tool: name) }
+        let params: [ABIStruct.Copy<th_native_param>]
+        switch ABIStruct.readArray(f.params.map(UnsafeRawPointer.init), count: Int(f.param_count), as: th_native_param.self) {
+        case .failure(let failure):
+            return fail("\(location).params[\(failure.index)].struct_size", failure.message, tool: name)
+        case .success(let read):
+            params = read
+        }
         var parameters: [NativeParameter] = []
-        for i in 0..<Int(f.param_count) {
+        for (i, entry) in params.enumerated() {
             let at = "\(location).params[\(i)]"
-            let p = f.params! + i
-            let psize = UnsafeRawPointer(p).loadUnaligned(as: UInt32.self)
-            guard Int(psize) >= MemoryLayout<th_native_param>.size else {
-                return fail("\(at).struct_size", "is \(psize), smaller than the \(MemoryLayout<th_native_param>.size) bytes of th_native_param version 1", tool: name)
-            }
-            let param = p.pointee
+            let param = entry.value
             guard let paramName = string(param.name) else { return fail("\(at).name", "is missing (or not UTF-8)", tool: name) }
             guard let type = NativeType(abi: param.type) else {
                 return fail("\(at).type", "unsupported type \(param.type) (this host knows TH_TYPE_VOID … TH_TYPE_BYTES)", tool: name)

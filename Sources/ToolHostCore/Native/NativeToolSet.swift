@@ -113,8 +113,8 @@ final class NativeToolSet: @unchecked Sendable {
 
     // MARK: The descriptor's functions
 
-    private static let initFunction: @convention(c) (UnsafePointer<th_host>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> th_status = { host, state in
-        guard let host, let state, let preset = state.pointee else { return ABIStatus.internal }
+    private static let initFunction: @convention(c) (UnsafePointer<th_host>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> th_status = { host, state in
+        guard let preset = state.pointee else { return TH_ERR_INTERNAL }
         from(preset).host = host
         return ABIStatus.ok
     }
@@ -131,8 +131,8 @@ final class NativeToolSet: @unchecked Sendable {
         return UnsafePointer(set.tools + Int(index))
     }
 
-    private static let invokeFunction: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<th_invocation>?) -> th_status = { state, call, invocation in
-        guard let state, let call, let invocation else { return ABIStatus.internal }
+    private static let invokeFunction: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer, UnsafePointer<th_invocation>) -> th_status = { state, call, invocation in
+        guard let state else { return TH_ERR_INTERNAL }
         return from(state).invoke(call, invocation.pointee)
     }
 
@@ -141,7 +141,7 @@ final class NativeToolSet: @unchecked Sendable {
         let function = functions[Int(invocation.tool_index)]
         let arguments: JSON
         do {
-            let bytes = UnsafeRawPointer(invocation.arguments_json!).assumingMemoryBound(to: UInt8.self)
+            let bytes = UnsafeRawPointer(invocation.arguments_json).assumingMemoryBound(to: UInt8.self)
             arguments = try JSONParser.parse(UnsafeBufferPointer(start: bytes, count: invocation.arguments_len))
         } catch {
             return send(host.pointee.result_error, call, "The host passed arguments that are not JSON (\(error)).", ABIStatus.internal)
@@ -165,10 +165,9 @@ final class NativeToolSet: @unchecked Sendable {
     /// Hands `text` to one of the host's result sinks.
     /// - Returns: `status`, or the sink's error.
     private func send(
-        _ sink: (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status)?, _ call: OpaquePointer,
+        _ sink: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status, _ call: OpaquePointer,
         _ text: String, _ status: th_status
     ) -> th_status {
-        guard let sink else { return ABIStatus.internal }
         let bytes = Array(text.utf8)
         let result = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { sink(call, $0.baseAddress, $0.count) }

@@ -1,17 +1,21 @@
-/// The `th_status` codes of include/toolhost.h as Swift constants (the header's macros with
-/// casts or parentheses do not all import), and their meaning in words.
+import ToolHostABI
+
+/// The `th_status` codes of include/toolhost.h and their meaning in words. The codes are the
+/// header's own (it declares them as int32_t constants Swift imports directly); the short
+/// names here serve the host's code that predates that.
 public enum ABIStatus {
-    public static let ok: Int32 = 0
-    public static let pending: Int32 = 1
-    public static let failed: Int32 = -1
-    public static let invalidArgument: Int32 = -2
-    public static let cancelled: Int32 = -3
-    public static let timeout: Int32 = -4
-    public static let unavailable: Int32 = -5
-    public static let noMemory: Int32 = -6
-    public static let unsupported: Int32 = -7
-    public static let state: Int32 = -8
-    public static let `internal`: Int32 = -9
+    public static let ok = TH_OK
+    public static let pending = TH_PENDING
+    public static let failed = TH_ERR_FAILED
+    public static let invalidArgument = TH_ERR_INVALID_ARGUMENT
+    public static let cancelled = TH_ERR_CANCELLED
+    public static let timeout = TH_ERR_TIMEOUT
+    public static let unavailable = TH_ERR_UNAVAILABLE
+    public static let noMemory = TH_ERR_NO_MEMORY
+    public static let unsupported = TH_ERR_UNSUPPORTED
+    public static let state = TH_ERR_STATE
+    public static let `internal` = TH_ERR_INTERNAL
+    public static let notFound = TH_ERR_NOT_FOUND
 
     /// `TH_NUL_TERMINATED` as Swift sees a `size_t` argument.
     static let nulTerminated = -1
@@ -29,6 +33,7 @@ public enum ABIStatus {
         case unsupported: "TH_ERR_UNSUPPORTED"
         case state: "TH_ERR_STATE"
         case `internal`: "TH_ERR_INTERNAL"
+        case notFound: "TH_ERR_NOT_FOUND"
         default: "status \(status)"
         }
     }
@@ -44,6 +49,7 @@ public enum ABIStatus {
         case noMemory: what = "ran out of memory"
         case unsupported: what = "does not support this request"
         case `internal`: what = "hit an internal error"
+        case notFound: what = "did not find what was asked for"
         default: what = "failed"
         }
         return "The tool \(tool) \(what) (\(name(status))) and gave no further detail."

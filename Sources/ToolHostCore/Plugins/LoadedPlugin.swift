@@ -24,7 +24,9 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let abiMinor: Int
     public let serial: Bool
 
-    let descriptor: UnsafePointer<th_plugin>
+    /// The host's copy of the plugin's descriptor (``PluginLoader/read(_:)``): its function
+    /// pointers are called through this copy, never through the plugin's memory.
+    let descriptor: th_plugin
     private(set) var state: UnsafeMutableRawPointer?
     private let host: UnsafeMutablePointer<th_host>
     private let strings: [UnsafeMutablePointer<CChar>]
@@ -42,6 +44,11 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// The last error logged during init: the reason shown when init fails.
     private let initError = Mutex<String?>(nil)
     private let initializing = Atomic<Bool>(false)
+    /// Counts the plugin's `tools_changed` reports: a tool read at an older count may carry an
+    /// index that no longer names it (see ``invoke(_:)``).
+    let toolListChanges = Atomic<Int>(0)
+    /// The host's copy of the plugin's TH_EXT_PROMPTS table, read once after `init`.
+    private(set) var promptsTable: th_prompts?
 
     /// - Parameters:
     ///   - path: the file the plugin came from (a `.so`, or a manifest).
@@ -50,12 +57,12 @@ public final class LoadedPlugin: @unchecked Sendable {
     ///     state is preset (its `init` receives it in `*state`), and the plugin they belong to.
     init(path: String, descriptor: UnsafePointer<th_plugin>, configuration: JSON, logger: Logger,
          native: NativeToolSet? = nil, parent: LoadedPlugin? = nil) {
-        let d = descriptor.pointee
+        let d = PluginLoader.read(descriptor)
         self.native = native
         self.parent = parent
         self.presetState = native?.state
         self.path = path
-        self.descriptor = descriptor
+        self.descriptor = d
         self.id = d.id.map { String(cString: $0) } ?? ""
         self.name = d.name.map { String(cString: $0) } ?? self.id
         self.version = d.version.map { String(cString: $0) } ?? "unknown"
@@ -97,7 +104,9 @@ public final class LoadedPlugin: @unchecked Sendable {
             is_cancelled: HostCallbacks.isCancelled,
             call_log: HostCallbacks.callLog,
             tools_changed: HostCallbacks.toolsChanged,
-            get_extension: HostCallbacks.getExtension))
+            get_extension: HostCallbacks.getExtension,
+            result_message: HostCallbacks.resultMessage,
+            prompts_changed: HostCallbacks.promptsChanged))
         host.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -109,7 +118,7 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// Calls the plugin's `init`.
     /// - Returns: nil on success, else the reason it failed.
     func initialize() -> String? {
-        guard let initFunction = descriptor.pointee.`init` else {
+        guard let initFunction = descriptor.`init` else {
             state = presetState
             return nil
         }
@@ -117,44 +126,73 @@ public final class LoadedPlugin: @unchecked Sendable {
         var state: UnsafeMutableRawPointer? = presetState
         let status = initFunction(host, &state)
         initializing.store(false, ordering: .sequentiallyConsistent)
-        if status != ABIStatus.ok {
+        if status != TH_OK {
             let reason = initError.withLock { $0 } ?? "no reason given"
             return "init failed with \(ABIStatus.name(status)): \(reason)"
         }
         self.state = state
+        if let table = pluginExtension(TH_EXT_PROMPTS) {
+            promptsTable = ABIStruct.read(table, as: th_prompts.self).value
+        }
         return nil
     }
 
     func shutdown() {
-        descriptor.pointee.shutdown?(state)
+        descriptor.shutdown?(state)
     }
 
     func toolCount() -> UInt32 {
-        descriptor.pointee.tool_count?(state) ?? 0
+        descriptor.tool_count?(state) ?? 0
     }
 
     func tool(at index: UInt32) -> UnsafePointer<th_tool>? {
-        descriptor.pointee.tool_at?(state, index)
+        descriptor.tool_at?(state, index)
     }
 
     func invoke(_ call: ToolCall) -> Int32 {
-        guard let invoke = descriptor.pointee.invoke else { return ABIStatus.unsupported }
+        guard let invoke = descriptor.invoke else { return TH_ERR_UNSUPPORTED }
+        // Under the serial lock too: a call queued behind one that changed the list must see
+        // that change.
+        let run = { [self] () -> Int32 in
+            if let refused = checkIndex(call) { return refused }
+            return invoke(state, call.handle, call.invocation)
+        }
         if serial {
-            return serialLock.withLock { _ in invoke(state, call.handle, call.invocation) }
+            return serialLock.withLock { _ in run() }
         }
         if let parent, parent.serial {
-            return parent.serialLock.withLock { _ in invoke(state, call.handle, call.invocation) }
+            return parent.serialLock.withLock { _ in run() }
         }
-        return invoke(state, call.handle, call.invocation)
+        return run()
+    }
+
+    /// When the plugin has reported `tools_changed` since the call's tool was read, the index
+    /// in the invocation may name another tool now: sets it from the list as the plugin last
+    /// reported it (re-read if need be). The name passed is the host's copy either way.
+    /// - Returns: nil to go ahead, or the status of a call refused because the tool is gone.
+    private func checkIndex(_ call: ToolCall) -> Int32? {
+        guard call.tool.listVersion != toolListChanges.load(ordering: .acquiring) else { return nil }
+        guard let current = owner?.currentTool(named: call.tool.name, of: self) else {
+            _ = call.appendError(
+                "The tool \(call.tool.name) is no longer offered by plugin \(id): the plugin changed its tool list. List the tools again (tools/list).")
+            return TH_ERR_UNSUPPORTED
+        }
+        call.invocation.pointee.tool_index = current.index
+        return nil
     }
 
     func cancelHint(_ call: ToolCall) {
-        descriptor.pointee.cancel?(state, call.handle)
+        descriptor.cancel?(state, call.handle)
+    }
+
+    /// The cancellation hint for a request other than a tool call (``PluginRequest``).
+    func cancelHint(_ handle: OpaquePointer) {
+        descriptor.cancel?(state, handle)
     }
 
     /// The plugin's extension `id`, if it offers one.
     public func pluginExtension(_ id: String) -> UnsafeRawPointer? {
-        guard let get = descriptor.pointee.get_extension else { return nil }
+        guard let get = descriptor.get_extension else { return nil }
         return id.withCString { get(state, $0) }
     }
 
@@ -172,7 +210,12 @@ public final class LoadedPlugin: @unchecked Sendable {
         logger.warning("plugin misuse: \(what)")
     }
 
+    func promptsChanged() {
+        owner?.schedulePromptsRebuild(reason: "plugin \(id) reported a change in its prompts")
+    }
+
     func toolsChanged() {
+        toolListChanges.add(1, ordering: .releasing)
         owner?.scheduleRegistryRebuild(reason: "plugin \(id) reported a change in its tools")
     }
 }

@@ -58,17 +58,14 @@ enum PluginLoader {
         let size = raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
         let major = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
         let minor = raw.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
-        let speaks = "this host speaks ABI \(ToolHost.abiMajor).0-\(ToolHost.abiMajor).\(ToolHost.abiMinor)"
-        guard major == ToolHost.abiMajor else {
-            return "was built for ABI \(major).\(minor); \(speaks)"
+        // Any minor of this major: the host reads the fields it knows (see ABIStruct).
+        guard th_version_is_compatible(UInt32(major), UInt32(minor)) else {
+            return "was built for ABI \(major).\(minor); this host speaks ABI \(ToolHost.abiMajor).x (it is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor))"
         }
-        guard minor <= ToolHost.abiMinor else {
-            return "needs ABI \(major).\(minor), newer than this host: \(speaks); update toolhost"
+        guard size >= 12 else {
+            return "descriptor struct_size is \(size) bytes, smaller than the 12 bytes every version of th_plugin starts with"
         }
-        guard Int(size) >= MemoryLayout<th_plugin>.size else {
-            return "descriptor struct_size is \(size) bytes, smaller than th_plugin of ABI 1.0 (\(MemoryLayout<th_plugin>.size) bytes)"
-        }
-        let d = descriptor.pointee
+        let d = read(descriptor)
         guard let idPointer = d.id, let id = HostCallbacks.string(idPointer, ABIStatus.nulTerminated), isValidID(id) else {
             return "descriptor id is missing or not [a-z0-9_-]+ (1-64 characters)"
         }
@@ -82,6 +79,12 @@ enum PluginLoader {
         return nil
     }
 
+    /// The host's copy of a descriptor (checked by ``check(_:)`` first): the fields the
+    /// plugin's version has, the others zero.
+    static func read(_ descriptor: UnsafePointer<th_plugin>) -> th_plugin {
+        ABIStruct.read(descriptor, as: th_plugin.self, sizeOffset: 4).value
+    }
+
     static func isValidID(_ id: String) -> Bool {
         (1...64).contains(id.utf8.count)
             && id.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
@@ -89,6 +92,6 @@ enum PluginLoader {
 
     /// The descriptor's id (checked by ``check(_:)`` before this is used).
     static func id(of descriptor: UnsafePointer<th_plugin>) -> String {
-        descriptor.pointee.id.map { String(cString: $0) } ?? ""
+        read(descriptor).id.map { String(cString: $0) } ?? ""
     }
 }

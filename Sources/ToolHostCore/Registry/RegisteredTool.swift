@@ -10,14 +10,19 @@ public final class RegisteredTool: Sendable {
     public let outputSchema: JSON?
     public let annotations: JSONObject?
     public let plugin: LoadedPlugin
+    /// The tool's index in the plugin's list when it was read.
     let index: UInt32
-    /// The plugin's own copy of the name, valid while the plugin is loaded.
+    /// The plugin's count of `tools_changed` reports before the list was read: when it has
+    /// moved on, `index` is re-checked before a call.
+    let listVersion: Int
+    /// The host's own copy of the name (what `th_invocation.tool_name` points to), freed with
+    /// this object; calls keep their tool alive.
     nonisolated(unsafe) let namePointer: UnsafePointer<CChar>
     private let listEntries: [ProtocolRevision: JSON]
 
     init(
         name: String, title: String?, summary: String?, inputSchema: Schema, outputSchema: JSON?,
-        annotations: JSONObject?, plugin: LoadedPlugin, index: UInt32, namePointer: UnsafePointer<CChar>
+        annotations: JSONObject?, plugin: LoadedPlugin, index: UInt32, listVersion: Int
     ) {
         self.name = name
         self.title = title
@@ -27,7 +32,8 @@ public final class RegisteredTool: Sendable {
         self.annotations = annotations
         self.plugin = plugin
         self.index = index
-        self.namePointer = namePointer
+        self.listVersion = listVersion
+        self.namePointer = UnsafePointer(strdup(name)!)
         var entries: [ProtocolRevision: JSON] = [:]
         for revision in ProtocolRevision.allCases {
             entries[revision] = Self.listEntry(
@@ -35,6 +41,10 @@ public final class RegisteredTool: Sendable {
                 outputSchema: outputSchema, annotations: annotations)
         }
         listEntries = entries
+    }
+
+    deinit {
+        free(UnsafeMutablePointer(mutating: namePointer))
     }
 
     /// The tool as `tools/list` shows it to a client of `revision`.
@@ -74,3 +84,11 @@ public final class RegisteredTool: Sendable {
         return true
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -10,17 +10,21 @@ enum ToolReader {
         }
     }
 
-    static func read(plugin: LoadedPlugin, index: UInt32) -> Result<RegisteredTool, PluginProblem> {
+    /// Reads tool `index`: the descriptor is copied (``ABIStruct``) and every string turned
+    /// into the host's own before this returns; nothing of the plugin's memory is kept.
+    /// - Parameter listVersion: the plugin's `tools_changed` count before its list was read.
+    static func read(plugin: LoadedPlugin, index: UInt32, listVersion: Int) -> Result<RegisteredTool, PluginProblem> {
         func problem(_ message: String, tool: String? = nil) -> Result<RegisteredTool, PluginProblem> {
             .failure(PluginProblem(path: plugin.path, plugin: plugin.id, tool: tool, message: message))
         }
         guard let pointer = plugin.tool(at: index) else {
             return problem("tool_at(\(index)) returned NULL although tool_count() said there are more")
         }
-        let t = pointer.pointee
-        guard Int(t.struct_size) >= MemoryLayout<th_tool>.size else {
-            return problem("tool \(index) has struct_size \(t.struct_size), smaller than the \(MemoryLayout<th_tool>.size) bytes of th_tool in ABI 1.0")
+        let copy = ABIStruct.read(pointer, as: th_tool.self)
+        guard copy.declaredSize >= 8 else {
+            return problem("tool \(index) has struct_size \(copy.declaredSize), too small for any version of th_tool")
         }
+        let t = copy.value
         guard let namePointer = t.name, let name = HostCallbacks.string(namePointer, ABIStatus.nulTerminated) else {
             return problem("tool \(index) has no name (or it is not UTF-8)")
         }
@@ -67,7 +71,7 @@ enum ToolReader {
 
         return .success(RegisteredTool(
             name: name, title: title, summary: summary, inputSchema: inputSchema, outputSchema: outputSchema,
-            annotations: annotations, plugin: plugin, index: index, namePointer: namePointer))
+            annotations: annotations, plugin: plugin, index: index, listVersion: listVersion))
     }
 
     private static func parse(_ text: UnsafePointer<CChar>) throws -> JSON {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The merged tool list of all loaded plugins: an immutable snapshot, replaced as a whole when
 /// a plugin reports that its tools changed.
 ///
@@ -10,12 +12,15 @@ public struct ToolRegistry: Sendable {
     private let byName: [String: RegisteredTool]
     /// Counts rebuilds; changes whenever the set of tools may have changed.
     public let generation: Int
+    /// Per plugin: its count of `tools_changed` reports before its list was read here.
+    private let listVersions: [ObjectIdentifier: Int]
 
-    public static let empty = ToolRegistry(tools: [], generation: 0)
+    public static let empty = ToolRegistry(tools: [], generation: 0, listVersions: [:])
 
-    init(tools: [RegisteredTool], generation: Int) {
+    init(tools: [RegisteredTool], generation: Int, listVersions: [ObjectIdentifier: Int]) {
         self.tools = tools
         self.generation = generation
+        self.listVersions = listVersions
         var map: [String: RegisteredTool] = [:]
         for tool in tools { map[tool.name] = tool }
         byName = map
@@ -23,19 +28,27 @@ public struct ToolRegistry: Sendable {
 
     public func tool(named name: String) -> RegisteredTool? { byName[name] }
 
+    /// The `tools_changed` count of `plugin` its tools here were read at; nil when not read.
+    func listVersion(of plugin: LoadedPlugin) -> Int? { listVersions[ObjectIdentifier(plugin)] }
+
     /// Reads every plugin's tools, checks them, and merges them.
     /// - Returns: the registry and the problems found (skipped tools).
     static func build(plugins: [LoadedPlugin], generation: Int) -> (ToolRegistry, [PluginProblem]) {
         var tools: [RegisteredTool] = []
         var owners: [String: LoadedPlugin] = [:]
         var problems: [PluginProblem] = []
+        var listVersions: [ObjectIdentifier: Int] = [:]
         for plugin in plugins {
+            // Before tool_count: a change reported while the list is read makes the next call
+            // re-check the index.
+            let listVersion = plugin.toolListChanges.load(ordering: .acquiring)
+            listVersions[ObjectIdentifier(plugin)] = listVersion
             let count = plugin.toolCount()
             if count > 100_000 {
                 problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: "declares \(count) tools; at most 100000 are read"))
             }
             for index in 0..<min(count, 100_000) {
-                switch ToolReader.read(plugin: plugin, index: index) {
+                switch ToolReader.read(plugin: plugin, index: index, listVersion: listVersion) {
                 case .failure(let problem):
                     problems.append(problem)
                 case .success(let tool):
@@ -50,7 +63,7 @@ public struct ToolRegistry: Sendable {
                 }
             }
         }
-        return (ToolRegistry(tools: tools, generation: generation), problems)
+        return (ToolRegistry(tools: tools, generation: generation, listVersions: listVersions), problems)
     }
 }
 

@@ -36,7 +36,7 @@ extension MCPServer {
         switch method {
         case "ping":
             reply(context, .object([:]))
-        case "tools/list", "tools/call", "logging/setLevel":
+        case "tools/list", "tools/call", "logging/setLevel", "prompts/list", "prompts/get":
             guard initialized else {
                 reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first (or use the 2026-07-28 per-request envelope)"))
                 return
@@ -44,6 +44,8 @@ extension MCPServer {
             switch method {
             case "tools/list": listTools(context, params)
             case "tools/call": callTool(context, params)
+            case "prompts/list": listPrompts(context, params)
+            case "prompts/get": getPrompt(context, params)
             default: setLogLevel(context, params)
             }
         case "server/discover", "subscriptions/listen":
@@ -80,12 +82,20 @@ extension MCPServer {
         if revision.hasStructuredOutput { serverInfo["title"] = "toolhost" }
         var result: JSONObject = [
             "protocolVersion": .string(revision.rawValue),
-            "capabilities": ["tools": ["listChanged": true], "logging": .object([:])],
+            "capabilities": .object(capabilities(logging: true)),
             "serverInfo": .object(serverInfo),
         ]
         if let instructions = configuration.instructions { result["instructions"] = .string(instructions) }
         logger.debug("initialized: client \(clientName ?? "unnamed") asked for \(requested), speaking \(revision.rawValue)")
         send(RPCEncoder.response(id: id, result: .object(result)))
+    }
+
+    /// What the server offers: prompts only when a loaded plugin has some.
+    private func capabilities(logging: Bool) -> JSONObject {
+        var capabilities: JSONObject = ["tools": ["listChanged": true]]
+        if offersPrompts { capabilities["prompts"] = ["listChanged": true] }
+        if logging { capabilities["logging"] = .object([:]) }
+        return capabilities
     }
 
     private func setLogLevel(_ context: RequestContext, _ params: JSONObject?) {
@@ -131,6 +141,8 @@ extension MCPServer {
         case "server/discover": discover(context)
         case "tools/list": listTools(context, params)
         case "tools/call": callTool(context, params)
+        case "prompts/list": listPrompts(context, params)
+        case "prompts/get": getPrompt(context, params)
         case "subscriptions/listen": listen(context, params)
         default: reply(context, error: .methodNotFound(method))
         }
@@ -139,7 +151,7 @@ extension MCPServer {
     private func discover(_ context: RequestContext) {
         var result: JSONObject = [
             "supportedVersions": [.string(ProtocolRevision.latest.rawValue)],
-            "capabilities": ["tools": ["listChanged": true]],
+            "capabilities": .object(capabilities(logging: false)),
             "ttlMs": 0,
             "cacheScope": "private",
         ]
@@ -240,6 +252,9 @@ extension MCPServer {
         case .call(let call)?:
             logger.debug("request \(id) cancelled by the client\(reason.map { ": \($0)" } ?? "")")
             call.cancel()
+        case .request(let request)?:
+            logger.debug("request \(id) (\(request.subject)) cancelled by the client\(reason.map { ": \($0)" } ?? "")")
+            request.cancel()
         case .subscription?:
             logger.debug("subscription \(id) ended by the client")
         case nil:

@@ -71,6 +71,7 @@ public final class MCPServer: @unchecked Sendable {
         }
         var handlers = host.handlers
         handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
+        handlers.promptsChanged = { [weak self] _ in self?.promptsChanged() }
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
         handlers.callReleased = { [weak self] _ in self?.callReleased() }
         host.handlers = handlers

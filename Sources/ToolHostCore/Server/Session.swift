@@ -31,6 +31,8 @@ struct RequestContext: Sendable {
 /// An entry in the table of requests that are still running.
 enum InFlight {
     case call(ToolCall)
+    /// A request a plugin answers other than tools/call (prompts/get).
+    case request(PluginRequest)
     case subscription(Subscription)
 }
 
