@@ -321,7 +321,7 @@ class Generator:
                 self.dynamic.append(name)
             defs[f"d{i}"] = body
             legacy[f"e{i}"] = body
-        root = self.schema(3)
+        root = self.annotated() if r.random() < 0.3 else self.schema(3)
         if not isinstance(root, dict):
             root = {"allOf": [root]}
         if defs:
@@ -335,6 +335,54 @@ class Generator:
                 v.pop("$dynamicAnchor", None)
                 root["definitions"][k] = v
         return root
+
+    def evaluating(self, depth):
+        """A small schema that evaluates members or items (what unevaluated* looks through)."""
+        r = self.r
+        out = {}
+        choice = r.randrange(6)
+        if choice == 0:
+            out["properties"] = {k: self.schema(depth) for k in r.sample(KEYS, r.randrange(1, 3))}
+        elif choice == 1:
+            out["patternProperties"] = {r.choice(["^a", "b$", "^[cd]"]): self.schema(depth)}
+        elif choice == 2:
+            out["prefixItems"] = [self.schema(depth) for _ in range(r.randrange(1, 3))]
+        elif choice == 3:
+            out["contains"] = self.schema(depth)
+        elif choice == 4:
+            out["items"] = self.schema(depth)
+        else:
+            out["additionalProperties"] = self.schema(depth)
+        if r.random() < 0.4:
+            self.keyword(out, depth + 1)
+        return out
+
+    def annotated(self):
+        """unevaluatedProperties/Items over in-place applicators whose branches evaluate."""
+        r = self.r
+        out = {}
+        for _ in range(r.randrange(1, 4)):
+            k = r.choice(["allOf", "anyOf", "oneOf", "if", "dependentSchemas", "$ref", "local", "not"])
+            if k in ("allOf", "anyOf", "oneOf"):
+                out[k] = [self.evaluating(1) for _ in range(r.randrange(1, 4))]
+            elif k == "if":
+                out["if"] = self.evaluating(1)
+                out["then"] = self.evaluating(1)
+                if r.random() < 0.6:
+                    out["else"] = self.evaluating(1)
+            elif k == "dependentSchemas":
+                out[k] = {key: self.evaluating(1) for key in r.sample(KEYS, r.randrange(1, 3))}
+            elif k == "not":
+                out[k] = {"not": self.evaluating(1)}
+            elif k == "$ref" and self.defs:
+                self.keyword(out, 2)
+            else:
+                out.update(self.evaluating(1))
+        for keyword in r.sample(["unevaluatedProperties", "unevaluatedItems"], r.randrange(1, 3)):
+            out[keyword] = r.choice([False, False, True, {"type": "integer"}, {"type": "string"}, self.evaluating(1)])
+        if r.random() < 0.3:
+            out["type"] = r.choice(["object", "array"])
+        return out
 
     def instances(self, schema):
         r = self.r

@@ -28,8 +28,25 @@ let trivialArguments = #"{"text":"hello"}"#
 let chatSchema = ToolCatalog.definition(.chat).inputSchema
 let chatArguments = #"{"messages":[{"role":"system","content":"Answer briefly."},{"role":"user","content":"What is the capital of France?"},{"role":"assistant","content":"Paris."},{"role":"user","content":"And of Italy?"}],"temperature":0.7,"max_tokens":256,"top_p":0.9,"stop":["\n\n"]}"#
 
+let cases = [("trivial", trivialSchema, trivialArguments), ("vllm_chat", chatSchema, chatArguments)]
 var sink = 0
-for (name, schemaText, argumentsText) in [("trivial", trivialSchema, trivialArguments), ("vllm_chat", chatSchema, chatArguments)] {
+
+// `schema-bench compile|validate NAME N`: that loop alone, N times, for instruction counts under
+// callgrind (scripts/bench-schema --callgrind), which a busy machine cannot disturb.
+let arguments = CommandLine.arguments
+if arguments.count == 4, let n = Int(arguments[3]), let (_, schemaText, argumentsText) = cases.first(where: { $0.0 == arguments[2] }) {
+    let json = try! JSONParser.parse(schemaText)
+    let value = try! JSONParser.parse(argumentsText)
+    let schema = try! Schema(json, requireObjectRoot: true)
+    if arguments[1] == "compile" {
+        for _ in 0..<n { sink &+= (try? Schema(json, requireObjectRoot: true)) == nil ? 1 : 0 }
+    } else {
+        for _ in 0..<n { sink &+= schema.validate(value) == nil ? 0 : 1 }
+    }
+    exit(sink == 0 ? 0 : 1)
+}
+
+for (name, schemaText, argumentsText) in cases {
     let json = try! JSONParser.parse(schemaText)
     let arguments = try! JSONParser.parse(argumentsText)
     let schema = try! Schema(json, requireObjectRoot: true)
