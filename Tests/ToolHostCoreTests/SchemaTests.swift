@@ -72,7 +72,7 @@ import Testing
         (#"{"type":"object","properties":{"a":{"$ref":"https://example.com/s"}}}"#, "#/properties/a/$ref: \"https://example.com/s\" is a remote reference"),
         (#"{"type":"object","$ref":"other.json#/a"}"#, "is a remote reference"),
         (#"{"type":"object","$defs":{"a":{"$id":"https://example.com/a"}}}"#, "#/$defs/a/$id: a subschema with its own $id (an embedded resource) is not supported"),
-        (#"{"type":"object","$recursiveRef":"#"}"#, "#/$recursiveRef: is draft 2019-09 and not supported"),
+        (##"{"type":"object","$recursiveRef":"#"}"##, "#/$recursiveRef: is draft 2019-09 and not supported"),
         (#"{"type":"object","$schema":"https://example.com/my-meta"}"#, "#/$schema: \"https://example.com/my-meta\" is not a JSON Schema draft's meta-schema"),
         (##"{"type":"object","$ref":"#nowhere"}"##, "names no $anchor or $dynamicAnchor"),
         (##"{"type":"object","$defs":{"a":{"$anchor":"x"},"b":{"$anchor":"x"}}}"##, "the anchor \"x\" is also defined at #/$defs/a"),
@@ -197,7 +197,7 @@ import Testing
         #expect(try violation(#"{"multipleOf":0.01}"#, "19.99") == nil)
         #expect(try violation(#"{"multipleOf":0.01}"#, "19.991") == "must be a multiple of 0.01 (got 19.991)")
         #expect(try violation(#"{"multipleOf":3}"#, "123456789012345678901234567890") == nil)
-        #expect(try violation(#"{"multipleOf":7}"#, "123456789012345678901234567890") != nil)
+        #expect(try violation(#"{"multipleOf":7}"#, "123456789012345678901234567891") == "must be a multiple of 7 (got 123456789012345678901234567891)")
         #expect(try violation(#"{"multipleOf":1234567890123456789012345}"#, "2469135780246913578024690") == nil)
         #expect(try violation(#"{"multipleOf":0.0001}"#, "1e400") == nil)
         #expect(try violation(#"{"type":"integer"}"#, "1e400") == nil)

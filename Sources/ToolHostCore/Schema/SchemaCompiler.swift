@@ -104,7 +104,9 @@ struct SchemaRegex: @unchecked Sendable {
 
     init(_ source: String) throws {
         self.source = source
-        self.regex = try Regex(source)
+        // Closer to ECMA-262 than Swift's defaults: \d and \w are ASCII there, and a pattern
+        // works on code points, not on grapheme clusters ("." matches one of "é"'s two scalars).
+        self.regex = try Regex(source).asciiOnlyDigits().asciiOnlyWordCharacters().matchingSemantics(.unicodeScalar)
     }
 
     /// ECMA-262 semantics: the pattern may match anywhere in the string.
