@@ -11,7 +11,8 @@ import Musl
 /// - with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz): the libFuzzer entry point;
 /// - normally: `toolhost-fuzz FILE…` replays inputs, `toolhost-fuzz --generate N [--seed S]`
 ///   runs N generated sessions and checks that every line written is a well-formed JSON-RPC
-///   message (the property test CI runs).
+///   message (the property test CI runs); `toolhost-fuzz --schema-verdicts` judges
+///   schema/instance pairs read from stdin (SchemaVerdicts.swift).
 enum FuzzHarness {
     static let host: PluginHost = {
         var configuration = HostConfiguration()
@@ -73,6 +74,9 @@ public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 enum FuzzCommand {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--schema-verdicts" {
+            exit(SchemaVerdicts.run())
+        }
         if arguments.first == "--generate" {
             let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             var seed: UInt64 = 0x5EED
@@ -80,7 +84,7 @@ enum FuzzCommand {
             exit(PropertyRun.run(cases: count, seed: seed))
         }
         if arguments.isEmpty {
-            print("usage: toolhost-fuzz FILE… | toolhost-fuzz --generate N [--seed S]")
+            print("usage: toolhost-fuzz FILE… | toolhost-fuzz --generate N [--seed S] | toolhost-fuzz --schema-verdicts")
             exit(2)
         }
         var failures = 0

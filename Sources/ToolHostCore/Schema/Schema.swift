@@ -1,13 +1,15 @@
 /// A JSON Schema compiled once, when a tool is loaded, and used to check every call's
 /// arguments before the plugin runs.
 ///
-/// Supports the keywords tool schemas use in practice: `type` (one or a list), `enum`,
-/// `const`, `properties`, `required`, `additionalProperties`, `patternProperties`,
-/// `minProperties`/`maxProperties`, `items`, `prefixItems`,
-/// `minItems`/`maxItems`, `uniqueItems`, `minLength`/`maxLength`, `pattern`, `minimum`,
-/// `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`, `allOf`, `anyOf`, `oneOf`,
-/// `not`, boolean schemas, and local `$ref` into `$defs`/`definitions`. Annotations
-/// (`description`, `title`, `default`, `examples`, `format`, …) are accepted and not enforced.
+/// JSON Schema 2020-12: the applicator, unevaluated and validation vocabularies, and from the
+/// core `$ref`, `$defs`, `$anchor`, `$dynamicRef`/`$dynamicAnchor` within the schema (beside
+/// other keywords, as 2020-12 has it); `format` and the content and meta-data keywords are
+/// annotations, as are keywords of no vocabulary (`title`, `examples`, `x-…`). The draft-07
+/// forms tools still send (`definitions`, `dependencies`, array-form `items` with
+/// `additionalItems`, draft-04 boolean exclusive bounds) mean what they meant there. Numbers
+/// are compared exactly (``SchemaNumber``). A schema the host cannot check as the specification
+/// says (a remote `$ref`, a subschema with its own `$id`, 2019-09's `$recursiveRef`) is refused
+/// with a ``SchemaError`` naming the keyword, never checked in part.
 public struct Schema: Sendable {
     let nodes: [SchemaNode]
     let root: Int
@@ -20,8 +22,8 @@ public struct Schema: Sendable {
     ///   tool's input schema.
     /// - Throws: ``SchemaError`` naming the keyword and its location.
     public init(_ json: JSON, requireObjectRoot: Bool) throws(SchemaError) {
-        var compiler = SchemaCompiler(document: json)
-        let root = try compiler.compile(json, at: "#")
+        var compiler = try SchemaCompiler(document: json)
+        let root = try compiler.compileRoot()
         if requireObjectRoot {
             guard case .object(let object) = json, object["type"] == .string("object") else {
                 throw SchemaError(location: "#", reason: "the root must be {\"type\": \"object\", …}")
@@ -35,7 +37,7 @@ public struct Schema: Sendable {
     /// Checks `value`; returns the first problem found, or `nil` when it matches.
     public func validate(_ value: JSON) -> SchemaViolation? {
         var validator = SchemaValidator(nodes: nodes)
-        return validator.check(value, node: root, path: SchemaPath())
+        return validator.check(value, node: root)
     }
 }
 
@@ -61,7 +63,7 @@ public struct SchemaViolation: Sendable, CustomStringConvertible, Equatable {
 
 /// A path into a JSON value, rendered like `messages[0].role`.
 struct SchemaPath {
-    private var components: [Component] = []
+    var components: [Component] = []
 
     enum Component {
         case key(String)

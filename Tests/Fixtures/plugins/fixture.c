@@ -10,6 +10,9 @@
  *   INIT_FAILS               init logs a reason and returns TH_ERR_FAILED
  *   INVALID_SCHEMA           the tool's input schema is not an object schema
  *   BROKEN_JSON              the tool's input schema is not JSON
+ *   SCHEMA_2020              the tool's input schema uses JSON Schema 2020-12 keywords
+ *                            (dependentRequired, $ref beside siblings, contains, unevaluatedProperties)
+ *   REMOTE_REF               the tool's input schema has a $ref to another document
  *   NO_INVOKE                invoke is NULL
  *   SERIAL                   TH_PLUGIN_SERIAL: invokes never overlap
  *   NOT_A_PLUGIN             exports nothing of the ABI at all
@@ -48,6 +51,16 @@ static volatile int g_running, g_max_running;
 
 #if defined(BROKEN_JSON)
 #define SCHEMA "{\"type\":\"object\",\"properties\":"
+#elif defined(SCHEMA_2020)
+#define SCHEMA \
+    "{\"type\":\"object\",\"$defs\":{\"message\":{\"type\":\"object\",\"required\":[\"role\"]," \
+    "\"properties\":{\"role\":{\"enum\":[\"system\",\"user\",\"assistant\"]}}}}," \
+    "\"properties\":{\"card\":{\"type\":\"string\"},\"expiry\":{\"type\":\"string\"}," \
+    "\"messages\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/message\",\"unevaluatedProperties\":false," \
+    "\"properties\":{\"content\":{\"type\":\"string\"}}},\"contains\":{\"properties\":{\"role\":{\"const\":\"user\"}}}}}," \
+    "\"dependentRequired\":{\"card\":[\"expiry\"]},\"unevaluatedProperties\":false}"
+#elif defined(REMOTE_REF)
+#define SCHEMA "{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"https://example.com/a.json\"}}}"
 #elif defined(INVALID_SCHEMA)
 #define SCHEMA "{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"
 #else
