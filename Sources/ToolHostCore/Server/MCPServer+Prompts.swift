@@ -93,15 +93,7 @@ extension MCPServer {
             })
             reply(context, ResultShaper.finish(result, revision: context.revision))
         }
-        let added = inFlight.withLock { table -> Bool in
-            guard table[context.id] == nil else { return false }
-            table[context.id] = .request(request)
-            return true
-        }
-        guard added else {
-            reply(context, error: .invalidRequest("Invalid Request: request id \(context.id) is already in flight; use a new id for each request"))
-            return
-        }
+        track(context.id, .request(request))
         request.start(host: host)
     }
 }

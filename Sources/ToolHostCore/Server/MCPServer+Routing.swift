@@ -163,15 +163,7 @@ extension MCPServer {
         let wanted = params?["notifications"]?.objectValue ?? JSONObject()
         let toolsListChanged = wanted["toolsListChanged"] == .bool(true)
         let subscription = Subscription(id: context.id, toolsListChanged: toolsListChanged)
-        let added = inFlight.withLock { table -> Bool in
-            guard table[context.id] == nil else { return false }
-            table[context.id] = .subscription(subscription)
-            return true
-        }
-        guard added else {
-            rejectDuplicate(context)
-            return
-        }
+        track(context.id, .subscription(subscription))
         var honoured = JSONObject()
         if toolsListChanged { honoured["toolsListChanged"] = true }
         // On the reader, in order with the responses around it (not `notify`, which is for
@@ -186,15 +178,19 @@ extension MCPServer {
     /// Answers a request whose id is already in flight. The answer carries `id: null` (the
     /// id names the first request, whose answer is still to come, exactly once) and names the
     /// duplicate id in `error.data.duplicateId`.
-    func rejectDuplicate(_ context: RequestContext) {
-        rejectDuplicate(id: context.id, batch: context.batch)
-    }
-
-    func rejectDuplicate(id: RequestID, batch: Batch?) {
+    private func rejectDuplicate(id: RequestID, batch: Batch?) {
         emit(RPCEncoder.error(id: nil, RPCError(
             RPCErrorCode.invalidRequest,
             "Invalid Request: request id \(id) is already in flight; this second request with that id was not run (the first one's answer is still to come). Use a new id for each request.",
             data: ["duplicateId": id.json])), batch: batch)
+    }
+
+    /// Records a request that is answered later (a call, a subscription, a plugin's request).
+    /// Its id is free: ``handleRequest(id:method:params:batch:)`` refused an id in flight, and
+    /// only the reader, which runs the handlers, ever adds one.
+    func track(_ id: RequestID, _ entry: InFlight) {
+        let previous = inFlight.withLock { $0.updateValue(entry, forKey: id) }
+        assert(previous == nil, "request id \(id) tracked twice")
     }
 
     /// Sends an event to every subscription that asked for it.

@@ -64,17 +64,9 @@ extension MCPServer {
             completeNow: { [weak self] call, outcome in self?.deliver(call, outcome, context, fromPluginThread: true) ?? false },
             complete: { [weak self] call, outcome in self?.deliver(call, outcome, context) })
 
-        let call: ToolCall? = inFlight.withLock { table in
-            guard table[context.id] == nil else { return nil }
-            let call = host.makeCall(
-                tool: tool, arguments: arguments, requestID: context.id.description, revision: context.revision, observer: observer)
-            table[context.id] = .call(call)
-            return call
-        }
-        guard let call else {
-            rejectDuplicate(context)
-            return
-        }
+        let call = host.makeCall(
+            tool: tool, arguments: arguments, requestID: context.id.description, revision: context.revision, observer: observer)
+        track(context.id, .call(call))
         host.start(call)
         if let timeout = configuration.callTimeout { scheduleDeadline(call, context, after: timeout) }
     }

@@ -62,13 +62,13 @@ public final class MCPServer: @unchecked Sendable {
         }
         capacityWake = (fds[0], fds[1])
         let pool = host.pool
-        let failure = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+        // The writer is built before `self` exists; it reaches the server through this. (Not a
+        // closure kept in a Mutex: reading one back wraps it in reabstraction thunks each time.)
+        let server = ServerReference()
         self.writer = OutputWriter(
             fd: outputFD, pressure: host.outputPressure, schedule: { pool.submit($0) },
-            onFailure: { error in failure.withLock { $0 }?(error) })
-        failure.withLock { handler in
-            handler = { [weak self] error in self?.outputFailed(error) }
-        }
+            onFailure: { error in server.value?.outputFailed(error) })
+        server.value = self
         var handlers = host.handlers
         handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
         handlers.promptsChanged = { [weak self] _ in self?.promptsChanged() }
@@ -299,5 +299,16 @@ public final class MCPServer: @unchecked Sendable {
     private func pluginLogged(_ plugin: LoadedPlugin, _ level: LogLevel, _ message: String) {
         guard let threshold = session.withLock({ $0.logLevel }), level >= threshold else { return }
         notify("notifications/message", ["level": .string(level.name), "logger": .string(plugin.id), "data": .string(message)], droppable: true)
+    }
+}
+
+/// A weak reference to the server, for a part built before it.
+private final class ServerReference: Sendable {
+    private struct Weak { weak var server: MCPServer? }
+    private let reference = Mutex(Weak())
+
+    var value: MCPServer? {
+        get { reference.withLock { $0.server } }
+        set { reference.withLock { $0.server = newValue } }
     }
 }
