@@ -15,12 +15,13 @@
  *    pointer means "not supported". A reader copies the first min(struct_size, sizeof) bytes
  *    it knows, treats every field beyond the writer's `struct_size` as zero/NULL, never reads
  *    past `struct_size`, and steps through an array by its elements' `struct_size`.
- *    So a plugin and a host of the same major work together whatever their minors: the host
- *    loads a plugin built for an older or a newer minor and uses what both know
- *    (`th_version_is_compatible`). A plugin learns the host's minor from `th_host.abi_minor`
- *    and the host's table from `th_host.struct_size`, and must not call a host function
- *    the host does not have: test with TH_HOST_HAS(host, field) before calling anything
- *    added after 1.0 (each such field says "since 1.x").
+ *    So from 1.1 on, a host loads a plugin of its major whatever the plugin's minor, older or
+ *    newer, and uses what both know (`th_version_is_compatible`). (A 1.0 host refuses any
+ *    plugin whose `abi_minor` is above 0, and plugins built with this header set
+ *    TH_ABI_MINOR: such a plugin needs a host of 1.1 or later.) A plugin learns the host's
+ *    minor from `th_host.abi_minor` and the host's table from `th_host.struct_size`, and must
+ *    not call a host function the host does not have: test with TH_HOST_HAS(host, field)
+ *    before calling anything added after 1.0 (each such field says "since 1.x").
  *  - Threads. Every function carries a tag saying who calls it and where:
  *      [any thread]    may be called from any thread, including threads the plugin created,
  *                      and concurrently with anything else;
@@ -33,8 +34,10 @@
  *  - Pointers. TH_NONNULL marks a pointer that is never NULL, TH_NULLABLE one that may be
  *    NULL (with the meaning its comment gives). A pointer field without either, in a structure
  *    the plugin fills, is required: the host checks it and reports a NULL as a broken plugin.
- *    (With clang the marks are the _Nonnull/_Nullable qualifiers; with other compilers they
- *    are comments.)
+ *    The pointers a plugin passes to the th_host functions are required too (`call`, `host`,
+ *    a message), and also left unmarked because the host checks them: a NULL is refused with
+ *    TH_ERR_INVALID_ARGUMENT, or ignored by a function that returns nothing. (With clang the
+ *    marks are the _Nonnull/_Nullable qualifiers; with other compilers they are comments.)
  *  - Text. Every string is UTF-8. Strings handed over as pointer + length are also
  *    NUL-terminated when they come from the host. Functions taking a pointer + length accept
  *    `TH_NUL_TERMINATED` as the length, meaning "use strlen".
@@ -46,7 +49,8 @@
  *    memory to free: results, errors and log lines go through host functions that copy at
  *    once. Descriptors the plugin returns (the plugin descriptor, tool descriptors and their
  *    strings) are copied by the host when it reads them; how long each must stay valid is
- *    said at the function that returns it. The host never passes a plugin's pointer back to it.
+ *    said at the function that returns it. The host never passes a pointer into a plugin's
+ *    descriptors back to it (only the plugin's own `state`).
  *  - Errors. Failures are the negative `th_status` codes below plus a message the plugin gives
  *    through `th_host.result_error` or `th_host.log`. C++ exceptions, Rust panics and Swift
  *    errors must never cross the boundary.
@@ -202,63 +206,65 @@ struct th_host {
     /* [any thread] Writes a line to the host's log (stderr), attributed to this plugin.
      * `message` is NUL-terminated and copied before return. During `init`, the last message
      * logged at TH_LOG_ERROR or above becomes the reason shown when `init` fails. */
-    void (*TH_NONNULL log)(const th_host *TH_NONNULL host, th_log_level level, const char *TH_NONNULL message);
+    void (*TH_NONNULL log)(const th_host *host, th_log_level level, const char *message);
 
     /* ---- Results of a call. [any thread] [live call] Each copies its input before returning
      * and returns TH_OK, TH_ERR_INVALID_ARGUMENT (text not valid UTF-8 or JSON) or
-     * TH_ERR_STATE (the call already completed). The text may be NULL only with length 0. */
+     * TH_ERR_STATE (the call already completed). The text may be NULL only with length 0.
+     * On a prompt request (th_prompts.get), `result_content` and `result_structured` return
+     * TH_ERR_UNSUPPORTED, `progress` reports are dropped, and `call_log` goes to stderr only. */
 
     /* [any thread] [live call] Appends a text content block. */
-    th_status (*TH_NONNULL result_text)(th_call *TH_NONNULL call, const char *TH_NULLABLE text, size_t len);
+    th_status (*TH_NONNULL result_text)(th_call *call, const char *TH_NULLABLE text, size_t len);
 
     /* [any thread] [live call] Appends one MCP content block given as a JSON object, e.g.
      * {"type":"image","data":"…","mimeType":"image/png"}. */
-    th_status (*TH_NONNULL result_content)(th_call *TH_NONNULL call, const char *TH_NULLABLE json, size_t len);
+    th_status (*TH_NONNULL result_content)(th_call *call, const char *TH_NULLABLE json, size_t len);
 
     /* [any thread] [live call] Sets the structured result (any JSON value; the host wraps a
      * non-object as {"result": value} for protocol versions that require an object, and leaves
      * it out for versions that predate structured results). A later call replaces an earlier
      * one. */
-    th_status (*TH_NONNULL result_structured)(th_call *TH_NONNULL call, const char *TH_NULLABLE json, size_t len);
+    th_status (*TH_NONNULL result_structured)(th_call *call, const char *TH_NULLABLE json, size_t len);
 
     /* [any thread] [live call] Marks the result as a tool error (isError: true) and appends
      * `message` as text. The message is for the model and the user: say what failed and what
      * to check. */
-    th_status (*TH_NONNULL result_error)(th_call *TH_NONNULL call, const char *TH_NULLABLE message, size_t len);
+    th_status (*TH_NONNULL result_error)(th_call *call, const char *TH_NULLABLE message, size_t len);
 
     /* [any thread] [live call] Finishes a call for which `invoke` returned TH_PENDING: exactly
      * once, with TH_OK or a negative status. A negative status without a prior `result_error`
      * gives a generic error text naming the status. After it returns, `call` is invalid.
      * It may run before `invoke` has returned TH_PENDING. The host may write the answer
      * to the client on the calling thread, but only when that write cannot wait. */
-    void (*TH_NONNULL complete)(th_call *TH_NONNULL call, th_status status);
+    void (*TH_NONNULL complete)(th_call *call, th_status status);
 
     /* [any thread] [live call] Reports progress. `progress` must increase from one report to
      * the next (others are dropped); `total` <= 0 means unknown; `message` may be NULL.
      * Returns TH_OK when it was delivered or dropped by these rules, TH_ERR_STATE after
      * completion. Cheap when the client did not ask for progress (TH_CALL_WANTS_PROGRESS). */
-    th_status (*TH_NONNULL progress)(th_call *TH_NONNULL call, double progress, double total,
+    th_status (*TH_NONNULL progress)(th_call *call, double progress, double total,
                                      const char *TH_NULLABLE message);
 
     /* [any thread] [live call] True once the client cancelled the call, its deadline passed,
      * or the host is shutting down. The plugin should then stop and complete with
      * TH_ERR_CANCELLED. */
-    bool (*TH_NONNULL is_cancelled)(const th_call *TH_NONNULL call);
+    bool (*TH_NONNULL is_cancelled)(const th_call *call);
 
     /* [any thread] [live call] Logs a message tied to a call: to stderr, and to the client as
      * notifications/message when the client asked for log messages at this level.
      * NUL-terminated, copied. */
-    void (*TH_NONNULL call_log)(th_call *TH_NONNULL call, th_log_level level, const char *TH_NONNULL message);
+    void (*TH_NONNULL call_log)(th_call *call, th_log_level level, const char *message);
 
     /* [any thread] Tells the host that `tool_count`/`tool_at` now describe a different set of
      * tools. Call it after the change is visible to `tool_count`/`tool_at`. The host re-reads
      * the list on one of its own threads (never inside this function), notifies clients, and
      * from then on sends calls by the new list. */
-    void (*TH_NONNULL tools_changed)(const th_host *TH_NONNULL host);
+    void (*TH_NONNULL tools_changed)(const th_host *host);
 
     /* [any thread] Looks up an optional host extension by id; NULL when the host has none by
      * that id. */
-    const void *TH_NULLABLE (*TH_NONNULL get_extension)(const th_host *TH_NONNULL host, const char *TH_NONNULL id);
+    const void *TH_NULLABLE (*TH_NONNULL get_extension)(const th_host *host, const char *id);
 
     /* ---- Since 1.1. Test with TH_HOST_HAS(host, field) before use. */
 
@@ -269,12 +275,12 @@ struct th_host {
      * TH_ERR_INVALID_ARGUMENT (role or JSON not valid), TH_ERR_STATE (completed) or
      * TH_ERR_UNSUPPORTED (the call is not a prompt request). On a prompt request,
      * `result_text` sets the answer's description and `result_error` its error. */
-    th_status (*TH_NULLABLE result_message)(th_call *TH_NONNULL call, const char *TH_NONNULL role,
+    th_status (*TH_NULLABLE result_message)(th_call *call, const char *role,
                                             const char *TH_NULLABLE content_json, size_t len);
 
     /* [any thread] Tells the host that the prompts (th_prompts.prompt_count/prompt_at) changed;
      * like tools_changed. */
-    void (*TH_NULLABLE prompts_changed)(const th_host *TH_NONNULL host);
+    void (*TH_NULLABLE prompts_changed)(const th_host *host);
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -361,7 +367,8 @@ typedef struct th_plugin {
                         const th_invocation *TH_NONNULL invocation);
 
     /* [any thread] A hint that the call was cancelled (by the client, a deadline or
-     * shutdown). Called at most once per call, from a host thread, possibly while `invoke` is
+     * shutdown). Called at most once per call, on any host thread (the reader's, for a client's
+     * notifications/cancelled: keep it short and never block), possibly while `invoke` is
      * still running or concurrently with the plugin calling `complete`; `call` stays valid
      * until this function returns. The plugin should stop the work soon and complete with
      * TH_ERR_CANCELLED; it must still complete the call. `th_host.is_cancelled` answers the

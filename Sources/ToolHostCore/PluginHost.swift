@@ -288,9 +288,8 @@ public final class PluginHost: @unchecked Sendable {
         if registry.listVersion(of: plugin) == plugin.toolListChanges.load(ordering: .acquiring) {
             return find(registry)
         }
-        let (rebuilt, problems) = rebuildRegistry()
-        for problem in problems { logger.error("plugin problem: \(problem)") }
-        return find(rebuilt)
+        // The rebuild that tools_changed scheduled reports its problems and tells the client.
+        return find(rebuildRegistry().registry)
     }
 
     /// Builds the prompt list from the plugins loaded now and makes it current (one build at

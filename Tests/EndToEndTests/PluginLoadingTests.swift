@@ -57,6 +57,18 @@ import Testing
         }
     }
 
+    /// NULL where a host function needs a pointer is refused (TH_ERR_INVALID_ARGUMENT, -2) or
+    /// ignored; the host keeps serving.
+    @Test func nullArgumentsToHostFunctionsAreRefused() throws {
+        let dir = try PluginBuilder.temporaryDirectory("nullargs")
+        let plugin = try PluginBuilder.build(Self.fixture, name: "nullargs", into: dir, defines: [#"FIXTURE_ID="nulls""#, "NULL_ARGUMENTS"])
+        let client = try MCPTestClient.start(plugins: [plugin])
+        try client.initialize()
+        let text = MCPTestClient.text(of: try client.callTool("fixture_tool"))
+        #expect(text.hasSuffix("null:\(-2),\(-2),\(-2),\(-2) cancelled:1"), "\(text)")
+        #expect(try client.request("ping")["result"] != nil)
+    }
+
     @Test func checkReportsProblemsWithExitStatus() throws {
         let dir = try Self.brokenZoo()
         let bad = try runCommand(ServerProcess.toolhostPath, ["check", dir + "/libh_invalid_schema.so"])

@@ -62,7 +62,7 @@ final class CallHandle: CallContext, @unchecked Sendable {
         }
     }
 
-    private func sink(_ function: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status, _ text: String) {
+    private func sink(_ function: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status, _ text: String) {
         var text = text
         _ = text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in

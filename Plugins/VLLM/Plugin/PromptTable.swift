@@ -105,7 +105,7 @@ enum PromptTable {
     }
 
     private static func send(
-        _ sink: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status, _ call: OpaquePointer,
+        _ sink: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status, _ call: OpaquePointer,
         _ text: String, _ status: th_status
     ) -> th_status {
         _ = text.withCString { sink(call, $0, strlen($0)) }

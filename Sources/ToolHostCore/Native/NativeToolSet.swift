@@ -165,7 +165,7 @@ final class NativeToolSet: @unchecked Sendable {
     /// Hands `text` to one of the host's result sinks.
     /// - Returns: `status`, or the sink's error.
     private func send(
-        _ sink: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status, _ call: OpaquePointer,
+        _ sink: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status, _ call: OpaquePointer,
         _ text: String, _ status: th_status
     ) -> th_status {
         let bytes = Array(text.utf8)

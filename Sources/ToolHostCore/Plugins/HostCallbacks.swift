@@ -9,8 +9,8 @@ import Darwin
 #endif
 
 /// The functions of `th_host`, as C function pointers. Each one copies what it is given before
-/// returning and never calls back into the plugin. Pointers the header marks TH_NULLABLE are
-/// optional here; the others are the plugin's promise.
+/// returning and never calls back into the plugin. Every pointer a plugin passes is checked: a
+/// NULL is refused or ignored, never followed (the header leaves these parameters unmarked).
 enum HostCallbacks {
     /// Reads a (pointer, length) string; `TH_NUL_TERMINATED` means measure it.
     /// - Returns: nil when the bytes are not valid UTF-8.
@@ -36,19 +36,20 @@ enum HostCallbacks {
         case request(PluginRequest)
     }
 
-    static func target(_ handle: OpaquePointer) -> Target? {
+    static func target(_ handle: OpaquePointer?) -> Target? {
+        guard let handle else { return nil }
         let object = Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
         if let call = object as? ToolCall { return .tool(call) }
         if let request = object as? PluginRequest { return .request(request) }
         return nil
     }
 
-    static let log: @convention(c) (UnsafePointer<th_host>, th_log_level, UnsafePointer<CChar>) -> Void = { host, level, message in
-        guard let plugin = LoadedPlugin.from(host: host) else { return }
+    static let log: @convention(c) (UnsafePointer<th_host>?, th_log_level, UnsafePointer<CChar>?) -> Void = { host, level, message in
+        guard let plugin = LoadedPlugin.from(host: host), let message else { return }
         plugin.log(LogLevel(abi: level), string(message, ABIStatus.nulTerminated) ?? "(log message was not valid UTF-8)")
     }
 
-    static let resultText: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
+    static let resultText: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
         guard let text = string(text, length) else { return ABIStatus.invalidArgument }
         switch target(handle) {
         case .tool(let call)?: return call.appendContent(.object(["type": "text", "text": .string(text)]))
@@ -57,19 +58,21 @@ enum HostCallbacks {
         }
     }
 
-    static let resultContent: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
-        guard case .tool(let call)? = target(handle) else { return TH_ERR_UNSUPPORTED }
+    static let resultContent: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
+        guard let target = target(handle) else { return ABIStatus.invalidArgument }
+        guard case .tool(let call) = target else { return TH_ERR_UNSUPPORTED }
         guard let block = json(text, length), case .string = block["type"] else { return ABIStatus.invalidArgument }
         return call.appendContent(block)
     }
 
-    static let resultStructured: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
-        guard case .tool(let call)? = target(handle) else { return TH_ERR_UNSUPPORTED }
+    static let resultStructured: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
+        guard let target = target(handle) else { return ABIStatus.invalidArgument }
+        guard case .tool(let call) = target else { return TH_ERR_UNSUPPORTED }
         guard let value = json(text, length) else { return ABIStatus.invalidArgument }
         return call.setStructured(value)
     }
 
-    static let resultError: @convention(c) (OpaquePointer, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
+    static let resultError: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status = { handle, text, length in
         guard let message = string(text, length) else { return ABIStatus.invalidArgument }
         switch target(handle) {
         case .tool(let call)?: return call.appendError(message)
@@ -78,7 +81,7 @@ enum HostCallbacks {
         }
     }
 
-    static let complete: @convention(c) (OpaquePointer, th_status) -> Void = { handle, status in
+    static let complete: @convention(c) (OpaquePointer?, th_status) -> Void = { handle, status in
         switch target(handle) {
         case .tool(let call)?: call.completeFromPlugin(status: status)
         case .request(let request)?: request.completeFromPlugin(status)
@@ -86,7 +89,7 @@ enum HostCallbacks {
         }
     }
 
-    static let progress: @convention(c) (OpaquePointer, Double, Double, UnsafePointer<CChar>?) -> th_status = { handle, value, total, message in
+    static let progress: @convention(c) (OpaquePointer?, Double, Double, UnsafePointer<CChar>?) -> th_status = { handle, value, total, message in
         switch target(handle) {
         case .tool(let call)?: return call.progress(value, total: total, message: message.flatMap { string($0, ABIStatus.nulTerminated) })
         case .request?: return TH_OK  // no progress for requests other than tool calls: dropped
@@ -94,7 +97,7 @@ enum HostCallbacks {
         }
     }
 
-    static let isCancelled: @convention(c) (OpaquePointer) -> Bool = { handle in
+    static let isCancelled: @convention(c) (OpaquePointer?) -> Bool = { handle in
         switch target(handle) {
         case .tool(let call)?: call.isCancelled
         case .request(let request)?: request.isCancelled
@@ -102,33 +105,35 @@ enum HostCallbacks {
         }
     }
 
-    static let callLog: @convention(c) (OpaquePointer, th_log_level, UnsafePointer<CChar>) -> Void = { handle, level, message in
+    static let callLog: @convention(c) (OpaquePointer?, th_log_level, UnsafePointer<CChar>?) -> Void = { handle, level, message in
+        guard let message, let target = target(handle) else { return }
         let text = string(message, ABIStatus.nulTerminated) ?? "(log message was not valid UTF-8)"
-        if case .request(let request)? = target(handle) {
+        switch target {
+        case .request(let request):
             request.plugin.logger.log(level: LogLevel(abi: level).swiftLogLevel, "\(text)", metadata: ["request": "\(request.subject)"])
-            return
+        case .tool(let call):
+            call.tool.plugin.logger.log(level: LogLevel(abi: level).swiftLogLevel, "\(text)", metadata: ["request": "\(call.requestID)"])
+            call.log(LogLevel(abi: level), text)
         }
-        guard case .tool(let call)? = target(handle) else { return }
-        call.tool.plugin.logger.log(level: LogLevel(abi: level).swiftLogLevel, "\(text)", metadata: ["request": "\(call.requestID)"])
-        call.log(LogLevel(abi: level), text)
     }
 
-    static let toolsChanged: @convention(c) (UnsafePointer<th_host>) -> Void = { host in
+    static let toolsChanged: @convention(c) (UnsafePointer<th_host>?) -> Void = { host in
         LoadedPlugin.from(host: host)?.toolsChanged()
     }
 
-    static let resultMessage: @convention(c) (OpaquePointer, UnsafePointer<CChar>, UnsafePointer<CChar>?, Int) -> th_status = { handle, role, text, length in
-        guard case .request(let request)? = target(handle) else { return TH_ERR_UNSUPPORTED }
+    static let resultMessage: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int) -> th_status = { handle, role, text, length in
+        guard let target = target(handle), let role else { return ABIStatus.invalidArgument }
+        guard case .request(let request) = target else { return TH_ERR_UNSUPPORTED }
         guard let role = string(role, ABIStatus.nulTerminated), role == "user" || role == "assistant" else { return ABIStatus.invalidArgument }
         guard let block = json(text, length), case .string = block["type"] else { return ABIStatus.invalidArgument }
         return request.appendMessage(["role": .string(role), "content": block])
     }
 
-    static let promptsChanged: @convention(c) (UnsafePointer<th_host>) -> Void = { host in
+    static let promptsChanged: @convention(c) (UnsafePointer<th_host>?) -> Void = { host in
         LoadedPlugin.from(host: host)?.promptsChanged()
     }
 
-    static let getExtension: @convention(c) (UnsafePointer<th_host>, UnsafePointer<CChar>) -> UnsafeRawPointer? = { _, _ in
+    static let getExtension: @convention(c) (UnsafePointer<th_host>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, _ in
         nil
     }
 }

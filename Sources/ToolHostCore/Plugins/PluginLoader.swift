@@ -60,7 +60,7 @@ enum PluginLoader {
         let minor = raw.loadUnaligned(fromByteOffset: 10, as: UInt16.self)
         // Any minor of this major: the host reads the fields it knows (see ABIStruct).
         guard th_version_is_compatible(UInt32(major), UInt32(minor)) else {
-            return "was built for ABI \(major).\(minor); this host speaks ABI \(ToolHost.abiMajor).x (it is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor))"
+            return "was built for ABI \(major).\(minor); this host speaks ABI \(ToolHost.abiMajor).x (it is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)): rebuild the plugin against this toolhost's include/toolhost.h, or run it with a toolhost of ABI \(major)"
         }
         guard size >= 12 else {
             return "descriptor struct_size is \(size) bytes, smaller than the 12 bytes every version of th_plugin starts with"

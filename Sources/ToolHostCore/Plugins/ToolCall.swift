@@ -130,11 +130,6 @@ public final class ToolCall: @unchecked Sendable {
     /// The handle given to the plugin. Unretained: the host's table of live calls owns `self`.
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 
-    static func from(_ handle: OpaquePointer?) -> ToolCall? {
-        guard let handle else { return nil }
-        return Unmanaged<ToolCall>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
-    }
-
     public var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     /// Runs the plugin's invoke on the current (host worker) thread.

@@ -70,18 +70,6 @@ struct SchemaPath {
         case index(Int)
     }
 
-    func appending(_ key: String) -> SchemaPath {
-        var copy = self
-        copy.components.append(.key(key))
-        return copy
-    }
-
-    func appending(_ index: Int) -> SchemaPath {
-        var copy = self
-        copy.components.append(.index(index))
-        return copy
-    }
-
     var rendered: String {
         var out = ""
         for component in components {

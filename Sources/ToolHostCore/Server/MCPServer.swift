@@ -58,6 +58,8 @@ public final class MCPServer: @unchecked Sendable {
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             }
         } else {
+            // Without the pipe the reader still notices freed room: it looks again every 50 ms.
+            logger.warning("cannot create the reader's wake-up pipe (\(String(cString: strerror(errno)))); waiting for free call slots by polling")
             fds = [-1, -1]
         }
         capacityWake = (fds[0], fds[1])
@@ -75,6 +77,13 @@ public final class MCPServer: @unchecked Sendable {
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
         handlers.callReleased = { [weak self] _ in self?.callReleased() }
         host.handlers = handlers
+    }
+
+    deinit {
+        if capacityWake.read >= 0 {
+            close(capacityWake.read)
+            close(capacityWake.write)
+        }
     }
 
     /// Serves until the input ends, then shuts down (cancel calls, let them finish within the
@@ -243,7 +252,7 @@ public final class MCPServer: @unchecked Sendable {
         defer { readerWaiting.store(false, ordering: .sequentiallyConsistent) }
         var hungUpAt: Double?
         while host.liveCallCount >= limit {
-            var timeout: Int32 = -1
+            var timeout: Int32 = capacityWake.read < 0 ? 50 : -1
             if let hungUpAt {
                 let left = hungUpAt + configuration.shutdownGrace - monotonicSeconds()
                 if left <= 0 {
@@ -251,7 +260,7 @@ public final class MCPServer: @unchecked Sendable {
                     inputAbandoned.store(true, ordering: .releasing)
                     return false
                 }
-                timeout = Int32(min(left * 1000 + 1, 60_000))
+                timeout = Int32(min(left * 1000 + 1, timeout < 0 ? 60_000 : Double(timeout)))
             }
             var fds = [
                 pollfd(fd: capacityWake.read, events: Int16(POLLIN), revents: 0),

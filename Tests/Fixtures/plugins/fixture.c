@@ -119,6 +119,24 @@ static th_status fixture_invoke(void *state, th_call *call, const th_invocation 
     snprintf(text, sizeof text, "%s:%s max_running=%d", FIXTURE_ID, TOOL_NAME, g_max_running);
     __sync_sub_and_fetch(&g_running, 1);
     g_host->result_text(call, text, TH_NUL_TERMINATED);
+#ifdef NULL_ARGUMENTS
+    /* A careless plugin: NULL where the host functions need a pointer. Each is refused or
+     * ignored; none may bring the host down. */
+    th_call *none = NULL;
+    th_status refused[4] = {
+        g_host->result_text(none, "x", 1), g_host->result_error(none, "x", 1),
+        g_host->progress(none, 1, 2, NULL), g_host->result_content(none, "{}", 2),
+    };
+    g_host->log(g_host, TH_LOG_ERROR, NULL);
+    g_host->call_log(none, TH_LOG_ERROR, "x");
+    g_host->call_log(call, TH_LOG_ERROR, NULL);
+    g_host->complete(none, TH_OK);
+    int cancelled = g_host->is_cancelled(none);
+    char report[160];
+    snprintf(report, sizeof report, " null:%d,%d,%d,%d cancelled:%d", (int)refused[0], (int)refused[1],
+             (int)refused[2], (int)refused[3], cancelled);
+    g_host->result_text(call, report, TH_NUL_TERMINATED);
+#endif
 #ifdef DYNAMIC
     g_host->result_structured(call, "[1,2,3]", TH_NUL_TERMINATED);
     g_extra = !g_extra;
