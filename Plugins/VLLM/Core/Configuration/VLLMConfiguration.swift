@@ -147,7 +147,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
     /// The base URL as it may be shown: without user and password.
     package var displayBaseURL: String { Redaction.url(baseURL) }
 
-    private static func string(_ key: String, _ value: JSON) throws(ConfigurationError) -> String? {
+    static func string(_ key: String, _ value: JSON) throws(ConfigurationError) -> String? {
         switch value {
         case .string(let s): return s
         case .null: return nil
@@ -155,7 +155,7 @@ package struct VLLMConfiguration: Sendable, Equatable {
         }
     }
 
-    private static func number(_ key: String, _ value: JSON) throws(ConfigurationError) -> Double? {
+    static func number(_ key: String, _ value: JSON) throws(ConfigurationError) -> Double? {
         switch value {
         case .number(let n):
             guard n.doubleValue.isFinite else { throw ConfigurationError.invalid(key, value, "a number") }

@@ -9,25 +9,29 @@ import Foundation
 
 /// Whether a container runtime is there and answers, found as the Python server finds it.
 package struct RuntimeDetection: Sendable, Equatable {
+    /// The runtime found installed (nil: none is).
     package var kind: ContainerKind?
-    package var available: Bool
     package var running: Bool
     package var error: String
 
     /// Podman first, then Docker, unless one of them is asked for (`VLLM_CONTAINER_RUNTIME`).
+    /// One that answers wins; else the first one installed, reported as not running (so the
+    /// user is told to start it, not to install one).
     static func detect(_ preference: LifecycleSettings.RuntimePreference) async -> RuntimeDetection {
+        var installed: RuntimeDetection?
         for kind in ContainerKind.allCases where preference == .auto || preference.rawValue == kind.rawValue {
             guard ProcessRunner.which(kind.rawValue) != nil else { continue }
             let info = try? await ProcessRunner.run([kind.rawValue, "info"], timeout: 30)
-            if info?.succeeded == true { return RuntimeDetection(kind: kind, available: true, running: true, error: "") }
-            if preference.rawValue == kind.rawValue {
-                return RuntimeDetection(kind: kind, available: true, running: false, error: "\(kind.displayName) is not running: \(info?.complaint ?? "")")
+            if info?.succeeded == true { return RuntimeDetection(kind: kind, running: true, error: "") }
+            if installed == nil {
+                installed = RuntimeDetection(kind: kind, running: false, error: "\(kind.displayName) is not running: \(info?.complaint ?? "")")
             }
         }
+        if let installed { return installed }
         switch preference {
-        case .podman: return RuntimeDetection(kind: nil, available: false, running: false, error: "Podman is not installed or not in PATH")
-        case .docker: return RuntimeDetection(kind: nil, available: false, running: false, error: "Docker is not installed or not in PATH")
-        default: return RuntimeDetection(kind: nil, available: false, running: false, error: "No container runtime (Podman or Docker) found")
+        case .podman: return RuntimeDetection(kind: nil, running: false, error: "Podman is not installed or not in PATH")
+        case .docker: return RuntimeDetection(kind: nil, running: false, error: "Docker is not installed or not in PATH")
+        default: return RuntimeDetection(kind: nil, running: false, error: "No container runtime (Podman or Docker) found")
         }
     }
 }

@@ -31,25 +31,12 @@ package struct LifecycleSettings: Sendable, Equatable {
     /// Takes `key` when it is one of these settings.
     /// - Returns: false when the key is not one of them.
     mutating func read(_ key: String, _ value: JSON) throws(ConfigurationError) -> Bool {
+        // The readers of the connection settings, so both kinds of setting take the same forms.
         func text() throws(ConfigurationError) -> String? {
-            switch value {
-            case .string(let s): return s.trimmingSpaces().isEmpty ? nil : s.trimmingSpaces()
-            case .null: return nil
-            default: throw ConfigurationError.invalid(key, value, "a string")
-            }
+            guard let s = try VLLMConfiguration.string(key, value)?.trimmingSpaces(), !s.isEmpty else { return nil }
+            return s
         }
-        func number() throws(ConfigurationError) -> Double? {
-            switch value {
-            case .number(let n) where n.doubleValue.isFinite: return n.doubleValue
-            case .null: return nil
-            case .string(let s):
-                let t = s.trimmingSpaces()
-                if t.isEmpty { return nil }
-                guard let d = Double(t), d.isFinite else { throw ConfigurationError.invalid(key, value, "a number") }
-                return d
-            default: throw ConfigurationError.invalid(key, value, "a number")
-            }
-        }
+        func number() throws(ConfigurationError) -> Double? { try VLLMConfiguration.number(key, value) }
         switch key {
         case "container_runtime":
             guard let name = try text() else { containerRuntime = .auto; return true }

@@ -24,9 +24,16 @@ struct PlatformReport: Sendable {
     var servers: [(record: ServerRecord, running: Bool)] = []
     var stateFolder: String = ""
 
-    static func gather(_ settings: LifecycleSettings, full: Bool = false) async -> PlatformReport {
+    /// - Parameter detection: the runtime already detected, if it was (detecting runs `podman
+    ///   info`, which can take seconds).
+    static func gather(_ settings: LifecycleSettings, full: Bool = false, detection known: RuntimeDetection? = nil) async -> PlatformReport {
         let platform = HostPlatform.current
-        let detection = await RuntimeDetection.detect(settings.containerRuntime == .process ? .auto : settings.containerRuntime)
+        let detection: RuntimeDetection
+        if let known {
+            detection = known
+        } else {
+            detection = await RuntimeDetection.detect(settings.containerRuntime == .process ? .auto : settings.containerRuntime)
+        }
         let gpus = await MachineFacts.nvidiaGPUs()
         var hasGPU = !(gpus ?? []).isEmpty
         if !hasGPU, detection.running, detection.kind == .docker,
@@ -141,7 +148,7 @@ struct PlatformReport: Sendable {
         var object: JSONObject = [
             "platform": .string(platform.rawValue),
             "container_runtime": detection.kind.map { .string($0.rawValue) } ?? .null,
-            "runtime_available": .bool(detection.available),
+            "runtime_available": .bool(detection.kind != nil),
             "runtime_running": .bool(detection.running),
             "runtime_preference": .string(preference.rawValue),
             "has_nvidia_gpu": .bool(hasNvidiaGPU),

@@ -9,16 +9,16 @@ extension VLLMService {
     /// Where servers run, as the settings and the machine decide.
     private enum Runtime {
         case process(ProcessControl)
-        case container(ContainerControl, PlatformReport)
+        case container(ContainerControl, RuntimeDetection)
     }
 
     private func runtime() async throws(ToolFailure) -> Runtime {
         if lifecycle.containerRuntime == .process {
             return .process(ProcessControl(settings: lifecycle, store: ServerStore(folder: ServerStore.defaultFolder())))
         }
-        let report = await PlatformReport.gather(lifecycle)
-        let detection = report.detection
-        guard detection.available, let kind = detection.kind else {
+        // Only which runtime answers: the GPU and platform facts are gathered by start alone.
+        let detection = await RuntimeDetection.detect(lifecycle.containerRuntime)
+        guard let kind = detection.kind else {
             throw ToolFailure(.unavailable, """
                 ❌ Error: No container runtime found. (\(detection.error))
 
@@ -36,7 +36,7 @@ extension VLLMService {
         let note: @Sendable (Int) -> String? = { port in
             Self.servesOtherURL(baseURL, port: port)
         }
-        return .container(ContainerControl(kind: kind, settings: lifecycle, baseURLNote: note), report)
+        return .container(ContainerControl(kind: kind, settings: lifecycle, baseURLNote: note), detection)
     }
 
     /// A note when the other tools talk to a server other than `http://localhost:PORT`.
@@ -55,7 +55,8 @@ extension VLLMService {
                 outcome.texts[0] += "\n\n**Note:** \(note)"
             }
             return outcome
-        case .container(let control, let report):
+        case .container(let control, let detection):
+            let report = await PlatformReport.gather(lifecycle, detection: detection)
             return try await control.start(request, platform: report.platform, gpuFlags: report.gpuFlags, notes: report.notes, context: context)
         }
     }
