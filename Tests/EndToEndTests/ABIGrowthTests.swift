@@ -124,6 +124,11 @@ import Testing
             let text = result.map(MCPTestClient.text(of:)) ?? "\(answer["error"] ?? "")"
             #expect(text.contains("gen0"), "\(answer)")
         }
+        // Sent after the rotation was answered: the dropped name is refused, naming it, and
+        // never reaches the tool that took its place.
+        let late = try client.request("tools/call", ["name": "gen0", "arguments": [:] as JSONDict])
+        let lateText = (late["result"] as? JSONDict).map(MCPTestClient.text(of:)) ?? "\(late["error"] ?? "")"
+        #expect(lateText.contains("gen0") && !lateText.contains("generation"), "\(late)")
         #expect(client.notification("notifications/tools/list_changed") != nil)
         #expect(try Self.names(client) == ["pad", "rotate", "stable", "gen1"])
         #expect(MCPTestClient.text(of: try client.callTool("gen1")) == "gen1: generation 1 (index ok)")
