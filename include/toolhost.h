@@ -281,6 +281,35 @@ struct th_host {
     /* [any thread] Tells the host that the prompts (th_prompts.prompt_count/prompt_at) changed;
      * like tools_changed. */
     void (*TH_NULLABLE prompts_changed)(const th_host *host);
+
+    /* [any thread] [live call] Appends one item to the answer of a resource read
+     * (th_resources.read). `uri` names the item (NULL: the URI that was read); `mime_type`
+     * may be NULL (then the resource's own, if it declared one). Without TH_CONTENTS_BLOB in
+     * `flags`, `data`/`len` is UTF-8 text; with it, `len` bytes of anything, which the host
+     * encodes in base64. Copies; returns TH_OK, TH_ERR_INVALID_ARGUMENT (text not UTF-8, or
+     * data NULL with a length), TH_ERR_STATE (completed) or TH_ERR_UNSUPPORTED (the call is
+     * not a resource read). On a resource read, `result_text` appends a text item for the URI
+     * read and `result_error` makes the answer an error. */
+    th_status (*TH_NULLABLE result_contents)(th_call *call, const char *TH_NULLABLE uri,
+                                             const char *TH_NULLABLE mime_type,
+                                             const void *TH_NULLABLE data, size_t len, uint32_t flags);
+
+    /* [any thread] Tells the host that the resources or resource templates
+     * (th_resources.resource_count/resource_at/template_count/template_at) changed; like
+     * tools_changed. */
+    void (*TH_NULLABLE resources_changed)(const th_host *host);
+
+    /* [any thread] Tells the host that the contents of the resource at `uri` (NUL-terminated,
+     * copied) changed. Clients that subscribed to that URI are told; for the others it does
+     * nothing, so a plugin may call it whether or not anyone subscribed. */
+    void (*TH_NULLABLE resource_updated)(const th_host *host, const char *uri);
+
+    /* [any thread] [live call] Appends one suggested value to the answer of a completion
+     * request (th_completions.complete), best first. The client receives at most 100 values,
+     * with `total` the number given and `hasMore` when some were left out. Copies; returns
+     * TH_OK, TH_ERR_INVALID_ARGUMENT, TH_ERR_STATE or TH_ERR_UNSUPPORTED (not a completion
+     * request). */
+    th_status (*TH_NULLABLE result_completion)(th_call *call, const char *TH_NULLABLE value, size_t len);
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -595,6 +624,120 @@ typedef struct th_prompts {
      * TH_ERR_INVALID_ARGUMENT (both reach the client as -32602). Required. */
     th_status (*get)(void *TH_NULLABLE state, th_call *TH_NONNULL call, const th_prompt_request *TH_NONNULL request);
 } th_prompts;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Extension "th.resources.v1" (since 1.1): resources and resource templates                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A plugin offers MCP resources (contents a client reads by URI) through
+ * `th_plugin.get_extension(state, TH_EXT_RESOURCES)` returning a `const th_resources *`. The
+ * host asks once, after `init`, and copies the table. It reads the resources and the
+ * templates like tools (`resource_count` then `resource_at` for each; `template_count` then
+ * `template_at`), copying each descriptor and its strings at once; a descriptor must stay
+ * valid until the host next calls the matching count function (or `shutdown` returns).
+ * After `th_host.resources_changed` it reads both lists again.
+ *
+ * A template's `uri` is an RFC 6570 URI template. The host matches URIs against templates
+ * itself and understands the expressions {var}, {+var}, {#var}, {.var}, {/var}, {;var},
+ * {?a,b} and {&a,b} (one variable each for the first six; no explode or prefix modifiers);
+ * a template with anything else is skipped and reported at load.
+ *
+ * URIs share one namespace across plugins: the first plugin loaded keeps a URI (and a
+ * template its template text); a later one is skipped and reported. A read of a URI goes to
+ * the plugin that lists it; a URI nobody lists goes to the first template, in load order,
+ * that matches it. A read arrives as a call: `read` runs on a host worker thread with a
+ * `th_call` handle, answers with `th_host.result_contents` (or `result_text`), and completes
+ * now or later exactly as `invoke` does, including cancellation. */
+#define TH_EXT_RESOURCES "th.resources.v1"
+
+/* th_host.result_contents flags */
+#define TH_CONTENTS_BLOB 0x1u      /* the data is bytes: the host sends them as base64 `blob` */
+
+/* One resource (resource_at) or resource template (template_at). */
+typedef struct th_resource {
+    uint32_t struct_size;          /* sizeof(th_resource) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    const char *uri;               /* the resource's URI; for a template, the URI template */
+    const char *name;              /* a short name, e.g. "vLLM Server Status" */
+    const char *TH_NULLABLE title; /* human-readable name, or NULL */
+    const char *TH_NULLABLE description;
+    const char *TH_NULLABLE mime_type;  /* e.g. "text/plain", or NULL */
+    int64_t size;                  /* its size in bytes, or -1 when unknown; templates: -1 */
+    const char *TH_NULLABLE annotations_json; /* MCP Annotations object
+                                     * ({"audience":["user"],"priority":0.5,...}), or NULL */
+} th_resource;
+
+/* One resource read, as `read` sees it. Owned by the host; valid until the call completes. */
+typedef struct th_resource_request {
+    uint32_t struct_size;          /* sizeof(th_resource_request) as the host was compiled */
+    uint32_t flags;                /* reserved */
+    const char *TH_NONNULL uri;    /* the URI to read */
+    /* When the URI matched one of this plugin's templates: that template, and its variables
+     * as a JSON object of strings (percent-decoded; a list variable of {?…} as a string as
+     * it came). Otherwise NULL and "{}". */
+    const char *TH_NULLABLE template_uri;
+    const char *TH_NONNULL variables_json;
+    size_t variables_len;
+    const char *TH_NONNULL request_id;       /* the JSON-RPC id as JSON text, for logs */
+    const char *TH_NONNULL protocol_version; /* the MCP revision of this request */
+} th_resource_request;
+
+/* The table `get_extension(state, TH_EXT_RESOURCES)` returns. Static, owned by the plugin. */
+typedef struct th_resources {
+    uint32_t struct_size;          /* sizeof(th_resources) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    /* [host thread] The resources with a fixed URI; like tool_count/tool_at. Required. */
+    uint32_t (*resource_count)(void *TH_NULLABLE state);
+    const th_resource *TH_NULLABLE (*resource_at)(void *TH_NULLABLE state, uint32_t index);
+    /* [host thread] The resource templates, or NULL (both) when there are none. */
+    uint32_t (*TH_NULLABLE template_count)(void *TH_NULLABLE state);
+    const th_resource *TH_NULLABLE (*TH_NULLABLE template_at)(void *TH_NULLABLE state, uint32_t index);
+    /* [host thread] Answers a read: th_host.result_contents (or result_text) for each item,
+     * then TH_OK; or TH_PENDING and th_host.complete later (from any thread), like invoke.
+     * A URI it does not have: TH_ERR_NOT_FOUND (the client gets the revision's "resource not
+     * found" error); any other failure: result_error and a negative status. Required. */
+    th_status (*read)(void *TH_NULLABLE state, th_call *TH_NONNULL call, const th_resource_request *TH_NONNULL request);
+} th_resources;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Extension "th.completions.v1" (since 1.1): argument completion                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A plugin suggests values for its prompts' arguments and its templates' variables
+ * (`completion/complete`) through `get_extension(state, TH_EXT_COMPLETIONS)` returning a
+ * `const th_completions *`. The host sends a request only for a prompt or template of this
+ * plugin, and answers with no values, without asking, for a plugin that has no such table.
+ * `complete` runs on a host worker thread with a `th_call` handle, answers with
+ * `th_host.result_completion` for each value, and completes like `invoke`. */
+#define TH_EXT_COMPLETIONS "th.completions.v1"
+
+/* th_completion_request.kind */
+#define TH_COMPLETE_PROMPT_ARGUMENT 1u   /* `ref` is a prompt name */
+#define TH_COMPLETE_TEMPLATE_VARIABLE 2u /* `ref` is a resource template's URI template */
+
+/* One completion request. Owned by the host; valid until the call completes. */
+typedef struct th_completion_request {
+    uint32_t struct_size;          /* sizeof(th_completion_request) as the host was compiled */
+    uint32_t kind;                 /* TH_COMPLETE_* */
+    const char *TH_NONNULL ref;    /* the prompt's name or the template */
+    const char *TH_NONNULL argument_name;  /* the argument or variable being completed */
+    const char *TH_NONNULL argument_value; /* what the user typed so far (may be "") */
+    /* The values of the other arguments already given, as a JSON object of strings ("{}"
+     * when the client sent none). */
+    const char *TH_NONNULL context_json;
+    size_t context_len;
+    const char *TH_NONNULL request_id;       /* the JSON-RPC id as JSON text, for logs */
+    const char *TH_NONNULL protocol_version; /* the MCP revision of this request */
+} th_completion_request;
+
+/* The table `get_extension(state, TH_EXT_COMPLETIONS)` returns. Static, owned by the plugin. */
+typedef struct th_completions {
+    uint32_t struct_size;          /* sizeof(th_completions) as the plugin was compiled */
+    uint32_t flags;                /* reserved, 0 */
+    /* [host thread] Suggests values: th_host.result_completion for each, then TH_OK; or
+     * TH_PENDING and th_host.complete later. No suggestions: TH_OK with no values. Required. */
+    th_status (*complete)(void *TH_NULLABLE state, th_call *TH_NONNULL call, const th_completion_request *TH_NONNULL request);
+} th_completions;
 
 /* [any thread] The entry point every ABI-1 plugin exports. Returns the static descriptor;
  * must be callable more than once and do nothing else (no allocation, no I/O, no threads). */
