@@ -29,8 +29,8 @@ public final class PluginHost: @unchecked Sendable {
     private let rebuildPending = Atomic<Bool>(false)
     /// Signalled when the last live call is released (shutdown waits on it).
     private let releasedSignal = ConditionLock()
-    private let promptState = Mutex(PromptRegistry.empty)
-    private let promptsRebuildPending = Atomic<Bool>(false)
+    private let promptList = PluginList(empty: PromptRegistry.empty) { PromptRegistry.build(plugins: $0) }
+    private let resourceList = PluginList(empty: ResourceRegistry.empty) { ResourceRegistry.build(plugins: $0) }
 
     public struct Handlers: Sendable {
         /// The tool registry changed (after a plugin's `tools_changed`).
@@ -39,6 +39,10 @@ public final class PluginHost: @unchecked Sendable {
         public var pluginLog: (@Sendable (LoadedPlugin, LogLevel, String) -> Void)?
         /// The prompt list changed (after a plugin's `prompts_changed`).
         public var promptsChanged: (@Sendable (PromptRegistry) -> Void)?
+        /// The resources or templates changed (after a plugin's `resources_changed`).
+        public var resourcesChanged: (@Sendable (ResourceRegistry) -> Void)?
+        /// A plugin reported that the resource at this URI changed (`resource_updated`).
+        public var resourceUpdated: (@Sendable (String) -> Void)?
         /// A live call was released by its plugin; `remaining` calls are still live.
         public var callReleased: (@Sendable (_ remaining: Int) -> Void)?
     }
@@ -59,10 +63,16 @@ public final class PluginHost: @unchecked Sendable {
     public var registry: ToolRegistry { registryState.withLock { $0 } }
 
     /// The current merged prompt list (TH_EXT_PROMPTS).
-    public var prompts: PromptRegistry { promptState.withLock { $0 } }
+    public var prompts: PromptRegistry { promptList.value }
 
-    /// Whether some loaded plugin offers prompts (the server advertises the capability then).
+    /// The current merged resources and templates (TH_EXT_RESOURCES).
+    public var resources: ResourceRegistry { resourceList.value }
+
+    /// Whether some loaded plugin offers prompts, resources, completions (the server
+    /// advertises each capability only then).
     public var offersPrompts: Bool { plugins.contains { $0.promptsTable != nil } }
+    public var offersResources: Bool { plugins.contains { $0.resourcesTable != nil } }
+    public var offersCompletions: Bool { plugins.contains { $0.completionsTable != nil } }
 
     /// Finds, opens, checks and starts every plugin, then builds the registry. Problems are
     /// logged (stderr) and kept in ``problems``; nothing here stops the host.
@@ -96,7 +106,8 @@ public final class PluginHost: @unchecked Sendable {
         }
         let (registry, toolProblems) = rebuildRegistry()
         problems.append(contentsOf: toolProblems)
-        problems.append(contentsOf: rebuildPrompts().problems)
+        problems.append(contentsOf: promptList.rebuild(plugins).1)
+        problems.append(contentsOf: resourceList.rebuild(plugins).1)
         for problem in problems { logger.error("plugin problem: \(problem)") }
         logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
     }
@@ -115,7 +126,8 @@ public final class PluginHost: @unchecked Sendable {
             found.append(contentsOf: adopt(descriptor, path: path))
         }
         found.append(contentsOf: rebuildRegistry().problems)
-        found.append(contentsOf: rebuildPrompts().problems)
+        found.append(contentsOf: promptList.rebuild(plugins).1)
+        found.append(contentsOf: resourceList.rebuild(plugins).1)
         for problem in found { logger.error("plugin problem: \(problem)") }
         problems.append(contentsOf: found)
         return found
@@ -292,26 +304,27 @@ public final class PluginHost: @unchecked Sendable {
         return find(rebuildRegistry().registry)
     }
 
-    /// Builds the prompt list from the plugins loaded now and makes it current (one build at
-    /// a time, like the tool registry).
-    private func rebuildPrompts() -> (prompts: PromptRegistry, problems: [PluginProblem]) {
-        promptState.withLock { current in
-            let (built, problems) = PromptRegistry.build(plugins: plugins)
-            current = built
-            return (built, problems)
-        }
-    }
-
     /// Re-reads all prompt lists on a worker thread (never inside the plugin's callback).
     func schedulePromptsRebuild(reason: String) {
-        guard !promptsRebuildPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        pool.submit { [self] in
-            promptsRebuildPending.store(false, ordering: .releasing)
-            let (prompts, problems) = rebuildPrompts()
+        promptList.scheduleRebuild(on: pool, plugins: { [unowned self] in plugins }) { [unowned self] prompts, problems in
             for problem in problems { logger.error("plugin problem: \(problem)") }
             logger.info("prompt list rebuilt (\(reason)): \(prompts.prompts.count) prompts")
             handlers.promptsChanged?(prompts)
         }
+    }
+
+    /// Re-reads all resource and template lists on a worker thread.
+    func scheduleResourcesRebuild(reason: String) {
+        resourceList.scheduleRebuild(on: pool, plugins: { [unowned self] in plugins }) { [unowned self] resources, problems in
+            for problem in problems { logger.error("plugin problem: \(problem)") }
+            logger.info("resource list rebuilt (\(reason)): \(resources.resources.count) resources, \(resources.templates.count) templates")
+            handlers.resourcesChanged?(resources)
+        }
+    }
+
+    /// A plugin's `resource_updated`: passed on to the server, which knows who subscribed.
+    func resourceUpdated(_ uri: String) {
+        handlers.resourceUpdated?(uri)
     }
 
     /// Re-reads all tool lists on a worker thread (never inside the plugin's callback).

@@ -234,6 +234,21 @@ enum Base64 {
         return t
     }()
 
+    /// Encodes bytes as standard base64 with padding.
+    static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let n = min(3, bytes.count - index)
+            var chunk: UInt32 = 0
+            for k in 0..<3 { chunk = chunk << 8 | UInt32(k < n ? bytes[index + k] : 0) }
+            for k in 0..<4 { out.append(k <= n ? alphabet[Int(chunk >> UInt32(18 - 6 * k) & 63)] : UInt8(ascii: "=")) }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Decodes standard base64; padding is optional; nil on any other character.
     static func decode(_ text: String) -> [UInt8]? {
         var input = Array(text.utf8)

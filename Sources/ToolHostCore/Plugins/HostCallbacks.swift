@@ -53,7 +53,7 @@ enum HostCallbacks {
         guard let text = string(text, length) else { return ABIStatus.invalidArgument }
         switch target(handle) {
         case .tool(let call)?: return call.appendContent(.object(["type": "text", "text": .string(text)]))
-        case .request(let request)?: return request.setDescription(text)
+        case .request(let request)?: return request.appendText(text)
         case nil: return ABIStatus.invalidArgument
         }
     }
@@ -131,6 +131,45 @@ enum HostCallbacks {
 
     static let promptsChanged: @convention(c) (UnsafePointer<th_host>?) -> Void = { host in
         LoadedPlugin.from(host: host)?.promptsChanged()
+    }
+
+    static let resultContents: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeRawPointer?, Int, UInt32) -> th_status = { handle, uri, mimeType, data, length, flags in
+        guard let target = target(handle) else { return ABIStatus.invalidArgument }
+        guard case .request(let request) = target else { return TH_ERR_UNSUPPORTED }
+        var itemURI: String?
+        if let uri {
+            guard let text = string(uri, ABIStatus.nulTerminated), !text.isEmpty else { return ABIStatus.invalidArgument }
+            itemURI = text
+        }
+        var type: String?
+        if let mimeType {
+            guard let text = string(mimeType, ABIStatus.nulTerminated) else { return ABIStatus.invalidArgument }
+            type = text
+        }
+        let contents: PluginRequest.ContentsData
+        if flags & UInt32(TH_CONTENTS_BLOB) != 0 {
+            guard data != nil || length == 0, length != ABIStatus.nulTerminated else { return ABIStatus.invalidArgument }
+            contents = .blob(Base64.encode(UnsafeRawBufferPointer(start: data, count: length)))
+        } else {
+            guard let text = string(data?.assumingMemoryBound(to: CChar.self), length) else { return ABIStatus.invalidArgument }
+            contents = .text(text)
+        }
+        return request.appendContents(uri: itemURI, mimeType: type, contents)
+    }
+
+    static let resourcesChanged: @convention(c) (UnsafePointer<th_host>?) -> Void = { host in
+        LoadedPlugin.from(host: host)?.resourcesChanged()
+    }
+
+    static let resourceUpdated: @convention(c) (UnsafePointer<th_host>?, UnsafePointer<CChar>?) -> Void = { host, uri in
+        guard let plugin = LoadedPlugin.from(host: host), let uri, let text = string(uri, ABIStatus.nulTerminated), !text.isEmpty else { return }
+        plugin.owner?.resourceUpdated(text)
+    }
+
+    static let resultCompletion: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status = { handle, value, length in
+        guard let target = target(handle), let value = string(value, length) else { return ABIStatus.invalidArgument }
+        guard case .request(let request) = target else { return TH_ERR_UNSUPPORTED }
+        return request.appendCompletion(value)
     }
 
     static let getExtension: @convention(c) (UnsafePointer<th_host>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, _ in

@@ -49,6 +49,9 @@ public final class LoadedPlugin: @unchecked Sendable {
     let toolListChanges = Atomic<Int>(0)
     /// The host's copy of the plugin's TH_EXT_PROMPTS table, read once after `init`.
     private(set) var promptsTable: th_prompts?
+    /// The host's copies of the plugin's TH_EXT_RESOURCES and TH_EXT_COMPLETIONS tables.
+    private(set) var resourcesTable: th_resources?
+    private(set) var completionsTable: th_completions?
 
     /// - Parameters:
     ///   - path: the file the plugin came from (a `.so`, or a manifest).
@@ -106,7 +109,11 @@ public final class LoadedPlugin: @unchecked Sendable {
             tools_changed: HostCallbacks.toolsChanged,
             get_extension: HostCallbacks.getExtension,
             result_message: HostCallbacks.resultMessage,
-            prompts_changed: HostCallbacks.promptsChanged))
+            prompts_changed: HostCallbacks.promptsChanged,
+            result_contents: HostCallbacks.resultContents,
+            resources_changed: HostCallbacks.resourcesChanged,
+            resource_updated: HostCallbacks.resourceUpdated,
+            result_completion: HostCallbacks.resultCompletion))
         host.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -133,6 +140,12 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.state = state
         if let table = pluginExtension(TH_EXT_PROMPTS) {
             promptsTable = ABIStruct.read(table, as: th_prompts.self).value
+        }
+        if let table = pluginExtension(TH_EXT_RESOURCES) {
+            resourcesTable = ABIStruct.read(table, as: th_resources.self).value
+        }
+        if let table = pluginExtension(TH_EXT_COMPLETIONS) {
+            completionsTable = ABIStruct.read(table, as: th_completions.self).value
         }
         return nil
     }
@@ -208,6 +221,10 @@ public final class LoadedPlugin: @unchecked Sendable {
 
     func warnMisuse(_ what: String) {
         logger.warning("plugin misuse: \(what)")
+    }
+
+    func resourcesChanged() {
+        owner?.scheduleResourcesRebuild(reason: "plugin \(id) reported a change in its resources")
     }
 
     func promptsChanged() {

@@ -1,9 +1,10 @@
 import Synchronization
 import ToolHostABI
 
-/// A request other than `tools/call` that a plugin answers through a `th_call *` (today
-/// `prompts/get`), with the rules of include/toolhost.h for calls: the sinks copy at once, a
-/// TH_PENDING answer ends with exactly one `complete` from any thread, `cancel` is a hint.
+/// A request other than `tools/call` that a plugin answers through a `th_call *`
+/// (`prompts/get`, `resources/read`, `completion/complete`), with the rules of
+/// include/toolhost.h for calls: the sinks copy at once, a TH_PENDING answer ends with exactly
+/// one `complete` from any thread, `cancel` is a hint.
 ///
 /// The plugin's host keeps the object alive while the plugin may use its handle (from `start`
 /// until the plugin is done; shutdown waits for it like for a tool call), and the object frees
@@ -15,10 +16,22 @@ public final class PluginRequest: @unchecked Sendable {
         public var description: String?
         /// `result_message`: {role, content} objects, in order.
         public var messages: [JSON] = []
+        /// `result_contents` (and `result_text`) on a read: resource contents objects.
+        public var contents: [JSON] = []
+        /// `result_completion`: suggested values, best first.
+        public var completions: [String] = []
         /// `result_error` texts, or a text naming the status.
         public var errorMessage: String?
         public var status: Int32 = 0
         public var cancelled = false
+    }
+
+    /// What is asked, with what the host lends the plugin for it.
+    enum Payload {
+        case prompt(UnsafeMutablePointer<th_prompt_request>)
+        /// `uri` and `mimeType` (the resource's own) fill in what `result_contents` leaves out.
+        case read(UnsafeMutablePointer<th_resource_request>, uri: String, mimeType: String?)
+        case completion(UnsafeMutablePointer<th_completion_request>)
     }
 
     public let plugin: LoadedPlugin
@@ -26,7 +39,7 @@ public final class PluginRequest: @unchecked Sendable {
     public let subject: String
     private let finish: @Sendable (PluginRequest, Outcome) -> Void
     private let buffers: [UnsafeMutablePointer<CChar>]
-    private let promptRequest: UnsafeMutablePointer<th_prompt_request>
+    let payload: Payload
 
     private struct State {
         var outcome = Outcome()
@@ -36,28 +49,68 @@ public final class PluginRequest: @unchecked Sendable {
     }
     private let state = Mutex(State())
 
-    /// A `prompts/get` of `name` with `arguments` (a JSON object of strings, checked).
-    /// - Parameter finish: called once with the answer, on a host thread.
-    init(prompt name: String, plugin: LoadedPlugin, arguments: JSON, requestID: String, revision: ProtocolRevision,
-         finish: @escaping @Sendable (PluginRequest, Outcome) -> Void) {
+    /// - Parameters:
+    ///   - texts: the strings the request structure points to; `make` gets them as C strings
+    ///     (owned by this object) and builds the payload.
+    ///   - finish: called once with the answer, on a host thread.
+    private init(plugin: LoadedPlugin, subject: String, texts: [String],
+                 finish: @escaping @Sendable (PluginRequest, Outcome) -> Void,
+                 make: ([UnsafePointer<CChar>]) -> Payload) {
         self.plugin = plugin
-        self.subject = "prompt \(name)"
+        self.subject = subject
         self.finish = finish
-        let argumentsText = JSONWriter.string(arguments)
-        let texts: [String] = [name, argumentsText, requestID]
         let buffers = texts.map { text -> UnsafeMutablePointer<CChar> in strdup(text)! }
         self.buffers = buffers
-        promptRequest = .allocate(capacity: 1)
-        promptRequest.initialize(to: th_prompt_request(
-            struct_size: UInt32(MemoryLayout<th_prompt_request>.size), flags: 0,
-            name: UnsafePointer(buffers[0]), arguments_json: UnsafePointer(buffers[1]),
-            arguments_len: argumentsText.utf8.count, request_id: UnsafePointer(buffers[2]),
-            protocol_version: revision.cString))
+        payload = make(buffers.map { UnsafePointer($0) })
+    }
+
+    /// A `prompts/get` of `name` with `arguments` (a JSON object of strings, checked).
+    convenience init(prompt name: String, plugin: LoadedPlugin, arguments: JSON, requestID: String, revision: ProtocolRevision,
+                     finish: @escaping @Sendable (PluginRequest, Outcome) -> Void) {
+        let argumentsText = JSONWriter.string(arguments)
+        self.init(plugin: plugin, subject: "prompt \(name)", texts: [name, argumentsText, requestID], finish: finish) { c in
+            .prompt(.allocate(with: th_prompt_request(
+                struct_size: UInt32(MemoryLayout<th_prompt_request>.size), flags: 0,
+                name: c[0], arguments_json: c[1], arguments_len: argumentsText.utf8.count,
+                request_id: c[2], protocol_version: revision.cString)))
+        }
+    }
+
+    /// A `resources/read` of `uri`, through `template` (with its `variables`) when no resource
+    /// lists the URI itself.
+    convenience init(read uri: String, resource: RegisteredResource, variables: [String: String]?, requestID: String,
+                     revision: ProtocolRevision, finish: @escaping @Sendable (PluginRequest, Outcome) -> Void) {
+        let variablesText = JSONWriter.string(.object(JSONObject((variables ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        let templateText = resource.template == nil ? nil : resource.uri
+        self.init(plugin: resource.plugin, subject: "resource \(uri)", texts: [uri, variablesText, requestID, templateText ?? ""], finish: finish) { c in
+            .read(.allocate(with: th_resource_request(
+                struct_size: UInt32(MemoryLayout<th_resource_request>.size), flags: 0,
+                uri: c[0], template_uri: templateText == nil ? nil : c[3], variables_json: c[1],
+                variables_len: variablesText.utf8.count, request_id: c[2], protocol_version: revision.cString)),
+                uri: uri, mimeType: resource.mimeType)
+        }
+    }
+
+    /// A `completion/complete` of argument `name` (typed so far: `value`) of prompt or
+    /// template `ref`.
+    convenience init(complete kind: UInt32, ref: String, argument name: String, value: String, context: JSON, plugin: LoadedPlugin,
+                     requestID: String, revision: ProtocolRevision, finish: @escaping @Sendable (PluginRequest, Outcome) -> Void) {
+        let contextText = JSONWriter.string(context)
+        self.init(plugin: plugin, subject: "completion of \(name) for \(ref)", texts: [ref, name, value, contextText, requestID], finish: finish) { c in
+            .completion(.allocate(with: th_completion_request(
+                struct_size: UInt32(MemoryLayout<th_completion_request>.size), kind: kind,
+                ref: c[0], argument_name: c[1], argument_value: c[2], context_json: c[3],
+                context_len: contextText.utf8.count, request_id: c[4], protocol_version: revision.cString)))
+        }
     }
 
     deinit {
         for buffer in buffers { free(buffer) }
-        promptRequest.deallocate()
+        switch payload {
+        case .prompt(let p): p.deallocate()
+        case .read(let p, _, _): p.deallocate()
+        case .completion(let p): p.deallocate()
+        }
     }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
@@ -74,15 +127,27 @@ public final class PluginRequest: @unchecked Sendable {
                 pluginFinished(TH_ERR_CANCELLED)
                 return
             }
-            guard let table = plugin.promptsTable, let get = table.get else {
-                _ = appendError("plugin \(plugin.id) offers prompts but no get function")
-                pluginFinished(TH_ERR_UNSUPPORTED)
-                return
+            let status = WorkerPool.insidePlugin { () -> Int32 in
+                switch payload {
+                case .prompt(let request):
+                    guard let get = plugin.promptsTable?.get else { return missing("prompts", "get") }
+                    return get(plugin.state, handle, request)
+                case .read(let request, _, _):
+                    guard let read = plugin.resourcesTable?.read else { return missing("resources", "read") }
+                    return read(plugin.state, handle, request)
+                case .completion(let request):
+                    guard let complete = plugin.completionsTable?.complete else { return missing("completions", "complete") }
+                    return complete(plugin.state, handle, request)
+                }
             }
-            let status = WorkerPool.insidePlugin { get(plugin.state, handle, promptRequest) }
             if status == TH_PENDING { return }
             pluginFinished(status > 0 ? TH_ERR_INTERNAL : status)
         }
+    }
+
+    private func missing(_ what: String, _ function: String) -> Int32 {
+        _ = appendError("plugin \(plugin.id) offers \(what) but no \(function) function")
+        return TH_ERR_UNSUPPORTED
     }
 
     public var isCancelled: Bool { state.withLock { $0.cancelled } }
@@ -99,28 +164,54 @@ public final class PluginRequest: @unchecked Sendable {
 
     // MARK: Sinks (any thread)
 
-    func setDescription(_ text: String) -> Int32 {
-        state.withLock { s in
-            guard !s.done else { return TH_ERR_STATE }
-            s.outcome.description = text
-            return TH_OK
+    /// `result_text`: a prompt's description, or a text item of the URI read.
+    func appendText(_ text: String) -> Int32 {
+        switch payload {
+        case .prompt: return update { $0.description = text }
+        case .read: return appendContents(uri: nil, mimeType: nil, .text(text))
+        case .completion: return TH_ERR_UNSUPPORTED
         }
     }
 
     func appendMessage(_ message: JSON) -> Int32 {
+        guard case .prompt = payload else { return TH_ERR_UNSUPPORTED }
+        return update { $0.messages.append(message) }
+    }
+
+    /// `result_contents`: one item; `uri` and `mimeType` default to the URI read and the
+    /// resource's own type.
+    func appendContents(uri: String?, mimeType: String?, _ data: ContentsData) -> Int32 {
+        guard case .read(_, let readURI, let resourceType) = payload else { return TH_ERR_UNSUPPORTED }
+        var item: JSONObject = ["uri": .string(uri ?? readURI)]
+        if let type = mimeType ?? resourceType { item["mimeType"] = .string(type) }
+        switch data {
+        case .text(let text): item["text"] = .string(text)
+        case .blob(let base64): item["blob"] = .string(base64)
+        }
+        return update { $0.contents.append(.object(item)) }
+    }
+
+    enum ContentsData {
+        case text(String)
+        /// Already in base64.
+        case blob(String)
+    }
+
+    func appendCompletion(_ value: String) -> Int32 {
+        guard case .completion = payload else { return TH_ERR_UNSUPPORTED }
+        return update { $0.completions.append(value) }
+    }
+
+    private func update(_ change: (inout Outcome) -> Void) -> Int32 {
         state.withLock { s in
             guard !s.done else { return TH_ERR_STATE }
-            s.outcome.messages.append(message)
+            change(&s.outcome)
             return TH_OK
         }
     }
 
     func appendError(_ message: String) -> Int32 {
-        state.withLock { s in
-            guard !s.done else { return TH_ERR_STATE }
-            s.outcome.errorMessage = s.outcome.errorMessage.map { $0 + "\n" + message } ?? message
-            return TH_OK
-        }
+        update { $0.errorMessage = $0.errorMessage.map { $0 + "\n" + message } ?? message }
     }
 
     /// `th_host.complete` from the plugin.
@@ -161,3 +252,12 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+private extension UnsafeMutablePointer {
+    /// A new single value, to be deallocated by the owner.
+    static func allocate(with value: Pointee) -> UnsafeMutablePointer<Pointee> {
+        let pointer = UnsafeMutablePointer<Pointee>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+}

@@ -20,6 +20,9 @@ public enum RPCErrorCode {
     public static let methodNotFound = -32601
     public static let invalidParams = -32602
     public static let internalError = -32603
+    /// Handshake era (retired in 2026-07-28, which uses -32602): resources/read of a URI
+    /// no resource has.
+    public static let resourceNotFound = -32002
     /// 2026-07-28: the request's protocol version is not supported.
     public static let unsupportedProtocolVersion = -32022
 }

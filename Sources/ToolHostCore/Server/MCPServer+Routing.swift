@@ -36,18 +36,21 @@ extension MCPServer {
         switch method {
         case "ping":
             reply(context, .object([:]))
-        case "tools/list", "tools/call", "logging/setLevel", "prompts/list", "prompts/get":
+        case "logging/setLevel", "resources/subscribe", "resources/unsubscribe":
+            guard initialized else {
+                reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first"))
+                return
+            }
+            switch method {
+            case "logging/setLevel": setLogLevel(context, params)
+            default: subscribe(context, params, on: method == "resources/subscribe")
+            }
+        case _ where Self.sharedMethods.contains(method):
             guard initialized else {
                 reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first (or use the 2026-07-28 per-request envelope)"))
                 return
             }
-            switch method {
-            case "tools/list": listTools(context, params)
-            case "tools/call": callTool(context, params)
-            case "prompts/list": listPrompts(context, params)
-            case "prompts/get": getPrompt(context, params)
-            default: setLogLevel(context, params)
-            }
+            route(context, params)
         case "server/discover", "subscriptions/listen":
             reply(context, error: .invalidParams("Invalid params: \(method) belongs to protocol 2026-07-28 and needs params._meta[\"\(Self.versionKey)\"]"))
         default:
@@ -82,7 +85,7 @@ extension MCPServer {
         if revision.hasStructuredOutput { serverInfo["title"] = "toolhost" }
         var result: JSONObject = [
             "protocolVersion": .string(revision.rawValue),
-            "capabilities": .object(capabilities(logging: true)),
+            "capabilities": .object(capabilities(logging: true, revision: revision)),
             "serverInfo": .object(serverInfo),
         ]
         if let instructions = configuration.instructions { result["instructions"] = .string(instructions) }
@@ -90,10 +93,34 @@ extension MCPServer {
         send(RPCEncoder.response(id: id, result: .object(result)))
     }
 
-    /// What the server offers: prompts only when a loaded plugin has some.
-    private func capabilities(logging: Bool) -> JSONObject {
+    /// The methods both eras serve the same way.
+    static let sharedMethods: Set<String> = [
+        "tools/list", "tools/call", "prompts/list", "prompts/get", "resources/list",
+        "resources/templates/list", "resources/read", "completion/complete",
+    ]
+
+    /// Runs one of ``sharedMethods``.
+    private func route(_ context: RequestContext, _ params: JSONObject?) {
+        switch context.method {
+        case "tools/list": listTools(context, params)
+        case "tools/call": callTool(context, params)
+        case "prompts/list": listPrompts(context, params)
+        case "prompts/get": getPrompt(context, params)
+        case "resources/list": listResources(context, params)
+        case "resources/templates/list": listResourceTemplates(context, params)
+        case "resources/read": readResource(context, params)
+        case "completion/complete": complete(context, params)
+        default: reply(context, error: .methodNotFound(context.method))
+        }
+    }
+
+    /// What the server offers: prompts, resources and completions only when a loaded plugin
+    /// has some; completions from 2025-03-26 on (2024-11-05 has no such capability).
+    private func capabilities(logging: Bool, revision: ProtocolRevision) -> JSONObject {
         var capabilities: JSONObject = ["tools": ["listChanged": true]]
-        if offersPrompts { capabilities["prompts"] = ["listChanged": true] }
+        if host.offersPrompts { capabilities["prompts"] = ["listChanged": true] }
+        if host.offersResources { capabilities["resources"] = ["subscribe": true, "listChanged": true] }
+        if host.offersCompletions, revision.hasAnnotations { capabilities["completions"] = .object([:]) }
         if logging { capabilities["logging"] = .object([:]) }
         return capabilities
     }
@@ -139,11 +166,8 @@ extension MCPServer {
             id: id, method: method, revision: revision, progressToken: progressToken(meta), logLevel: logLevel, batch: batch)
         switch method {
         case "server/discover": discover(context)
-        case "tools/list": listTools(context, params)
-        case "tools/call": callTool(context, params)
-        case "prompts/list": listPrompts(context, params)
-        case "prompts/get": getPrompt(context, params)
         case "subscriptions/listen": listen(context, params)
+        case _ where Self.sharedMethods.contains(method): route(context, params)
         default: reply(context, error: .methodNotFound(method))
         }
     }
@@ -151,7 +175,7 @@ extension MCPServer {
     private func discover(_ context: RequestContext) {
         var result: JSONObject = [
             "supportedVersions": [.string(ProtocolRevision.latest.rawValue)],
-            "capabilities": .object(capabilities(logging: false)),
+            "capabilities": .object(capabilities(logging: false, revision: context.revision)),
             "ttlMs": 0,
             "cacheScope": "private",
         ]
@@ -161,11 +185,20 @@ extension MCPServer {
 
     private func listen(_ context: RequestContext, _ params: JSONObject?) {
         let wanted = params?["notifications"]?.objectValue ?? JSONObject()
-        let toolsListChanged = wanted["toolsListChanged"] == .bool(true)
-        let subscription = Subscription(id: context.id, toolsListChanged: toolsListChanged)
+        // Only what this server can send: prompt and resource events when plugins offer them.
+        var offered: Set<ListKind> = [.tools]
+        if host.offersPrompts { offered.insert(.prompts) }
+        if host.offersResources { offered.insert(.resources) }
+        let lists = offered.filter { wanted[$0.filterKey] == .bool(true) }
+        var uris: [String] = []
+        if host.offersResources, case .array(let requested)? = wanted["resourceSubscriptions"] {
+            for case .string(let uri) in requested where !uris.contains(uri) { uris.append(uri) }
+        }
+        let subscription = Subscription(id: context.id, lists: lists, resourceURIs: Set(uris))
         track(context.id, .subscription(subscription))
         var honoured = JSONObject()
-        if toolsListChanged { honoured["toolsListChanged"] = true }
+        for kind in ListKind.allCases where lists.contains(kind) { honoured[kind.filterKey] = true }
+        if !uris.isEmpty { honoured["resourceSubscriptions"] = .array(uris.map { .string($0) }) }
         // On the reader, in order with the responses around it (not `notify`, which is for
         // threads that must not wait and may leave the write to another thread).
         send(RPCEncoder.notification(
@@ -193,16 +226,34 @@ extension MCPServer {
         assert(previous == nil, "request id \(id) tracked twice")
     }
 
-    /// Sends an event to every subscription that asked for it.
-    func notifySubscribers(toolsListChanged: Bool) {
+    /// Tells the client about a change: a handshake client after `initialize` (resource
+    /// updates only for URIs it subscribed to), and every `subscriptions/listen` stream that
+    /// asked for it, stamped with the stream's id.
+    func publish(_ event: ServerEvent) {
+        let method: String
+        var params = JSONObject()
+        switch event {
+        case .listChanged(let kind): method = kind.method
+        case .resourceUpdated(let uri):
+            method = "notifications/resources/updated"
+            params["uri"] = .string(uri)
+        }
+        let handshake = session.withLock { s -> Bool in
+            guard s.initialized else { return false }
+            if case .resourceUpdated(let uri) = event { return s.subscribedURIs.contains(uri) }
+            return true
+        }
+        if handshake { notify(method, .object(params), droppable: false) }
         let subscriptions = inFlight.withLock { table in
             table.values.compactMap { entry -> Subscription? in
-                if case .subscription(let s) = entry, s.toolsListChanged == toolsListChanged { return s }
+                if case .subscription(let s) = entry, s.wants(event) { return s }
                 return nil
             }
         }
         for subscription in subscriptions {
-            notify("notifications/tools/list_changed", ["_meta": [Self.subscriptionKey: subscription.id.json]], droppable: false)
+            var stamped = params
+            stamped["_meta"] = [Self.subscriptionKey: subscription.id.json]
+            notify(method, .object(stamped), droppable: false)
         }
     }
 

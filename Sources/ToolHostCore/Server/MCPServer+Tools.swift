@@ -3,24 +3,7 @@ import Dispatch
 /// `tools/list` and `tools/call`.
 extension MCPServer {
     func listTools(_ context: RequestContext, _ params: JSONObject?) {
-        let registry = host.registry
-        var offset = 0
-        if let cursor = params?["cursor"] {
-            guard case .string(let text) = cursor, text.hasPrefix("t"), let n = Int(text.dropFirst()), n >= 0, n <= registry.tools.count else {
-                reply(context, error: .invalidParams("Invalid params: unknown cursor \(JSONWriter.string(cursor)); pass the nextCursor of a previous tools/list result"))
-                return
-            }
-            offset = n
-        }
-        let end = min(offset + max(1, configuration.toolsPageSize), registry.tools.count)
-        let entries = registry.tools[offset..<end].map { $0.listEntry(for: context.revision) }
-        var result: JSONObject = ["tools": .array(entries)]
-        if end < registry.tools.count { result["nextCursor"] = .string("t\(end)") }
-        if context.isModern {
-            result["ttlMs"] = 0
-            result["cacheScope"] = "private"
-        }
-        reply(context, ResultShaper.finish(result, revision: context.revision))
+        replyPage(context, params, key: "tools", prefix: "t", items: host.registry.tools) { $0.listEntry(for: context.revision) }
     }
 
     func callTool(_ context: RequestContext, _ params: JSONObject?) {

@@ -72,8 +72,10 @@ public final class MCPServer: @unchecked Sendable {
             onFailure: { error in server.value?.outputFailed(error) })
         server.value = self
         var handlers = host.handlers
-        handlers.toolsChanged = { [weak self] registry in self?.toolsChanged(registry) }
-        handlers.promptsChanged = { [weak self] _ in self?.promptsChanged() }
+        handlers.toolsChanged = { [weak self] _ in self?.publish(.listChanged(.tools)) }
+        handlers.promptsChanged = { [weak self] _ in self?.publish(.listChanged(.prompts)) }
+        handlers.resourcesChanged = { [weak self] _ in self?.publish(.listChanged(.resources)) }
+        handlers.resourceUpdated = { [weak self] uri in self?.publish(.resourceUpdated(uri)) }
         handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
         handlers.callReleased = { [weak self] _ in self?.callReleased() }
         host.handlers = handlers
@@ -297,13 +299,6 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     // MARK: Events from the host
-
-    private func toolsChanged(_ registry: ToolRegistry) {
-        if session.withLock({ $0.initialized }) {
-            notify("notifications/tools/list_changed", .object([:]), droppable: false)
-        }
-        notifySubscribers(toolsListChanged: true)
-    }
 
     private func pluginLogged(_ plugin: LoadedPlugin, _ level: LogLevel, _ message: String) {
         guard let threshold = session.withLock({ $0.logLevel }), level >= threshold else { return }

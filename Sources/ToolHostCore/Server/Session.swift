@@ -9,6 +9,8 @@ struct Session {
     /// Set by `logging/setLevel`: the least severe level the client wants to receive.
     var logLevel: LogLevel?
     var clientName: String?
+    /// `resources/subscribe`d URIs (handshake era).
+    var subscribedURIs: Set<String> = []
     /// Shutting down: no new work is accepted.
     var stopping = false
 }
@@ -36,13 +38,51 @@ enum InFlight {
     case subscription(Subscription)
 }
 
-/// A `subscriptions/listen` stream (2026-07-28).
+/// A `subscriptions/listen` stream (2026-07-28): the events it asked for and was granted.
 final class Subscription: Sendable {
     let id: RequestID
-    let toolsListChanged: Bool
+    let lists: Set<ListKind>
+    let resourceURIs: Set<String>
 
-    init(id: RequestID, toolsListChanged: Bool) {
+    init(id: RequestID, lists: Set<ListKind>, resourceURIs: Set<String>) {
         self.id = id
-        self.toolsListChanged = toolsListChanged
+        self.lists = lists
+        self.resourceURIs = resourceURIs
     }
+
+    func wants(_ event: ServerEvent) -> Bool {
+        switch event {
+        case .listChanged(let kind): lists.contains(kind)
+        case .resourceUpdated(let uri): resourceURIs.contains(uri)
+        }
+    }
+}
+
+/// The lists whose changes a client can hear about.
+enum ListKind: Sendable, CaseIterable {
+    case tools, prompts, resources
+
+    /// The notification's method, in both eras.
+    var method: String {
+        switch self {
+        case .tools: "notifications/tools/list_changed"
+        case .prompts: "notifications/prompts/list_changed"
+        case .resources: "notifications/resources/list_changed"
+        }
+    }
+
+    /// The `subscriptions/listen` filter key.
+    var filterKey: String {
+        switch self {
+        case .tools: "toolsListChanged"
+        case .prompts: "promptsListChanged"
+        case .resources: "resourcesListChanged"
+        }
+    }
+}
+
+/// A change a client may be told about.
+enum ServerEvent: Sendable {
+    case listChanged(ListKind)
+    case resourceUpdated(String)
 }
