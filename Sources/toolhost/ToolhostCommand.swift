@@ -16,7 +16,7 @@ struct ToolhostCommand: ParsableCommand {
         commandName: "toolhost",
         abstract: "An MCP server for stdio whose tools live in plugins.",
         version: ToolHost.version,
-        subcommands: [Serve.self, Tools.self, Call.self, Check.self],
+        subcommands: [Serve.self, Tools.self, Call.self, Resources.self, Read.self, Prompts.self, Prompt.self, Check.self],
         defaultSubcommand: Serve.self)
 
     /// Serves at once, without swift-argument-parser, when the command line is a plain serve
@@ -272,6 +272,105 @@ struct Call: ParsableCommand {
         }
         host.shutdown(grace: options.shutdownGrace)
         if outcome.isError { throw ExitCode(1) }
+    }
+}
+
+/// `--protocol-version`, read.
+struct RevisionOption: ParsableArguments {
+    @Option(help: "Shape the list for this MCP revision.")
+    var protocolVersion: String = ProtocolRevision.latestHandshake.rawValue
+
+    func revision() throws -> ProtocolRevision {
+        guard let revision = ProtocolRevision(rawValue: protocolVersion) else {
+            throw ValidationError("unknown protocol revision \(protocolVersion); known: \(ProtocolRevision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return revision
+    }
+}
+
+struct Resources: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the merged resources and resource templates of all plugins as JSON.")
+
+    @OptionGroup var options: HostOptions
+    @OptionGroup var revision: RevisionOption
+
+    func run() throws {
+        let revision = try revision.revision()
+        let host = try options.makeHost()
+        print(JSONWriter.string(OneShot.resourceList(host, revision: revision), pretty: true))
+        host.shutdown(grace: 0)
+    }
+}
+
+struct Prompts: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the merged prompts/list of all plugins as JSON.")
+
+    @OptionGroup var options: HostOptions
+    @OptionGroup var revision: RevisionOption
+
+    func run() throws {
+        let revision = try revision.revision()
+        let host = try options.makeHost()
+        print(JSONWriter.string(OneShot.promptList(host, revision: revision), pretty: true))
+        host.shutdown(grace: 0)
+    }
+}
+
+/// Runs one request through an in-process server and prints its result.
+/// - Throws: exit status 2 when the request fails (the error goes to stderr).
+private func runRequest(_ options: HostOptions, command: String, method: String, params: JSON, json: Bool, text: (JSON) -> String) throws {
+    let host = try options.makeHost()
+    switch OneShot.request(host, method: method, params: params) {
+    case .success(let result):
+        print(json ? JSONWriter.string(result, pretty: true) : text(result))
+    case .failure(let failure):
+        writeStderr("toolhost \(command): \(failure)")
+        throw ExitCode(2)
+    }
+}
+
+struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read one resource and print its contents.",
+        discussion: "Exit status: 0 on success, 2 when the resource is unknown or cannot be read.")
+
+    @OptionGroup var options: HostOptions
+
+    @Argument(help: "The resource's URI (a listed one, or one a template matches).")
+    var uri: String
+
+    @Flag(help: "Print the whole ReadResourceResult as JSON instead of its text.")
+    var json = false
+
+    func run() throws {
+        try runRequest(options, command: "read", method: "resources/read", params: .object(["uri": .string(uri)]),
+                       json: json, text: OneShot.contentsText)
+    }
+}
+
+struct Prompt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Get one prompt with its arguments and print its messages.",
+        discussion: "Exit status: 0 on success, 2 for an unknown prompt or bad arguments.")
+
+    @OptionGroup var options: HostOptions
+
+    @Argument(help: "The prompt's name.")
+    var name: String
+
+    @Argument(help: "The arguments: a JSON object of strings.")
+    var arguments: String = "{}"
+
+    @Flag(help: "Print the whole GetPromptResult as JSON instead of its messages.")
+    var json = false
+
+    func run() throws {
+        guard let parsed = try? JSONParser.parse(arguments), case .object = parsed else {
+            writeStderr("toolhost prompt: the arguments are not a JSON object")
+            throw ExitCode(2)
+        }
+        try runRequest(options, command: "prompt", method: "prompts/get", params: .object(["name": .string(name), "arguments": parsed]),
+                       json: json, text: OneShot.messagesText)
     }
 }
 

@@ -111,7 +111,7 @@ import Glibc
         let discoverWithoutEnvelope = try client.request("server/discover")
         #expect(discoverWithoutEnvelope[path: "error", "code"] as? Int == -32602)
 
-        for method in ["ping", "logging/setLevel", "resources/list"] {
+        for method in ["ping", "logging/setLevel", "resources/subscribe"] {
             let gone = try client.request(method, Self.envelope())
             #expect(gone[path: "error", "code"] as? Int == -32601, "\(method)")
         }

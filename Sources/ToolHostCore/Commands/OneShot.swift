@@ -105,6 +105,16 @@ public enum OneShot {
                     lines.append("    \(prompt.name)(\(arguments))\(prompt.summary.map { ": " + firstLine($0) } ?? "")")
                 }
             }
+            if plugin.resourcesTable != nil {
+                let resources = host.resources
+                let mine = resources.resources.filter { $0.plugin === plugin }
+                let templates = resources.templates.filter { $0.plugin === plugin }
+                lines.append("  resources: \(mine.count)\(templates.isEmpty ? "" : ", templates: \(templates.count)")")
+                for resource in mine + templates {
+                    lines.append("    \(resource.uri) (\(resource.name)\(resource.mimeType.map { ", " + $0 } ?? ""))\(resource.summary.map { ": " + firstLine($0) } ?? "")")
+                }
+            }
+            if plugin.completionsTable != nil { lines.append("  completions: yes") }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }
         if !host.problems.isEmpty {
