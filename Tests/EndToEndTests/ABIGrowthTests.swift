@@ -68,6 +68,15 @@ import Testing
             #expect(MCPTestClient.text(of: try client.callTool("future_scale", ["x": 1.5, "k": -4])) == "-6")
             let outOfRange = try client.callTool("future_scale", ["x": 1, "k": 11])
             #expect(outOfRange["isError"] as? Bool == true, "k's maximum, read from the second element of a larger array")
+            // Resources and prompts through larger tables, descriptors and argument arrays.
+            let resources = try client.result("resources/list")["resources"] as? [JSONDict] ?? []
+            #expect(resources.map { $0["uri"] as? String } == ["future://notes"] && resources.first?["size"] as? Int == 14, "\(resources)")
+            let read = try client.result("resources/read", ["uri": "future://notes"])
+            #expect((read["contents"] as? [JSONDict])?.first?["text"] as? String == "notes from 1.9")
+            let arguments = (try client.result("prompts/list")["prompts"] as? [JSONDict])?.first?["arguments"] as? [JSONDict] ?? []
+            #expect(arguments.compactMap { $0["name"] as? String } == ["first", "second"], "the second argument, stepped by its own size")
+            let prompt = try client.result("prompts/get", ["name": "future_prompt", "arguments": ["first": "a", "second": "b"]])
+            #expect(((prompt["messages"] as? [JSONDict])?.first?["content"] as? JSONDict)?["text"] as? String == "first=a second=b")
         }
         let check = try runCommand(ServerProcess.toolhostPath, ["check", plugin])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")

@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func noPromptsCapabilityWithoutPluginsThatOfferThem() throws {
-        let client = try MCPTestClient.start(plugins: [ServerProcess.plugin("CExample")])
+        let client = try MCPTestClient.start(plugins: [ServerProcess.plugin("CTypedExample")])
         let initialized = try client.initialize()
         #expect((initialized["capabilities"] as? JSONDict)?["prompts"] == nil)
         // Asked anyway: an empty list, and an unknown name.

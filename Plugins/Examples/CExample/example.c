@@ -9,6 +9,13 @@
  *   slow_echo  async  returns TH_PENDING, reports progress from its own thread every
  *                     `delay_ms` for `steps` steps, stops early when cancelled
  *
+ * With an ABI 1.1 header it also offers (each in its own section below):
+ *   prompt      explain(topic*, audience)   a user message asking to explain the topic
+ *   resource    example://about             text about this plugin
+ *   template    example://greeting/{name}   a greeting for `name`
+ *   completions for the prompt's `audience` and the template's `name`
+ * Built against the 1.0 header (the host's ABI tests do that) it is the tools alone.
+ *
  * Build it alone with:  cc -shared -fPIC -I include -o libexample.so example.c -lpthread
  */
 #include "toolhost.h"
@@ -208,6 +215,114 @@ static th_status start_slow_echo(th_call *call, const char *args) {
     return TH_PENDING;
 }
 
+#if TH_ABI_MINOR >= 1
+/* ---- a prompt (th.prompts.v1) ---------------------------------------------------------- */
+
+static const th_prompt_argument k_explain_args[2] = {
+    {sizeof(th_prompt_argument), TH_ARGUMENT_REQUIRED, "topic", "Topic", "What to explain"},
+    {sizeof(th_prompt_argument), 0, "audience", "Audience", "Who it is for, e.g. beginners or experts"},
+};
+static const th_prompt k_prompts[1] = {
+    {sizeof(th_prompt), 0, "explain", "Explain a topic", "Asks for a clear explanation of a topic.", k_explain_args, 2, 0},
+};
+
+static uint32_t example_prompt_count(void *state) { (void)state; return 1; }
+static const th_prompt *example_prompt_at(void *state, uint32_t index) { (void)state; return index < 1 ? &k_prompts[index] : NULL; }
+
+/* Builds {"type":"text","text":"<text>"}; the text here holds no characters JSON must escape
+ * except the quotes and backslashes this skips, so a fixed buffer is enough. */
+static void text_block(char *out, size_t size, const char *text) {
+    size_t n = (size_t)snprintf(out, size, "{\"type\":\"text\",\"text\":\"");
+    for (const char *p = text; *p && n + 4 < size; p++) {
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) continue;
+        out[n++] = *p;
+    }
+    snprintf(out + n, size - n, "\"}");
+}
+
+static th_status example_get_prompt(void *state, th_call *call, const th_prompt_request *request) {
+    (void)state;
+    if (strcmp(request->name, "explain") != 0) return TH_ERR_NOT_FOUND;
+    char *topic = read_string(find_value(request->arguments_json, "topic"));
+    char *audience = read_string(find_value(request->arguments_json, "audience"));
+    char text[512], block[600];
+    snprintf(text, sizeof text, "Explain %s to %s, in a few short paragraphs with one example.",
+             topic ? topic : "it", audience ? audience : "a curious reader");
+    text_block(block, sizeof block, text);
+    th_status status = g_host->result_message(call, "user", block, TH_NUL_TERMINATED);
+    free(topic);
+    free(audience);
+    return status;
+}
+
+static const th_prompts k_prompt_table = {sizeof(th_prompts), 0, example_prompt_count, example_prompt_at, example_get_prompt};
+
+/* ---- a resource and a resource template (th.resources.v1) ------------------------------ */
+
+static const th_resource k_resources[1] = {
+    {sizeof(th_resource), 0, "example://about", "About the example plugin", "About", "What this plugin offers.",
+     "text/plain", -1, "{\"audience\":[\"user\"]}"},
+};
+static const th_resource k_templates[1] = {
+    {sizeof(th_resource), 0, "example://greeting/{name}", "Greeting", NULL, "A greeting for a name.", "text/plain", -1, NULL},
+};
+
+static uint32_t example_resource_count(void *state) { (void)state; return 1; }
+static const th_resource *example_resource_at(void *state, uint32_t index) { (void)state; return index < 1 ? &k_resources[index] : NULL; }
+static uint32_t example_template_count(void *state) { (void)state; return 1; }
+static const th_resource *example_template_at(void *state, uint32_t index) { (void)state; return index < 1 ? &k_templates[index] : NULL; }
+
+static th_status example_read(void *state, th_call *call, const th_resource_request *request) {
+    (void)state;
+    if (request->template_uri) {
+        /* The host matched the URI against our template and decoded the variables. */
+        char *name = read_string(find_value(request->variables_json, "name"));
+        char text[256];
+        snprintf(text, sizeof text, "Hello, %s!", name ? name : "stranger");
+        free(name);
+        return g_host->result_text(call, text, TH_NUL_TERMINATED);
+    }
+    if (strcmp(request->uri, "example://about") == 0) {
+        return g_host->result_text(call, "The example plugin: tools echo, add, fail, sleep and slow_echo; "
+                                         "the prompt explain; this resource; the template example://greeting/{name}.",
+                                   TH_NUL_TERMINATED);
+    }
+    return TH_ERR_NOT_FOUND;
+}
+
+static const th_resources k_resource_table = {sizeof(th_resources), 0, example_resource_count, example_resource_at,
+                                               example_template_count, example_template_at, example_read};
+
+/* ---- completions (th.completions.v1) --------------------------------------------------- */
+
+static th_status example_complete(void *state, th_call *call, const th_completion_request *request) {
+    (void)state;
+    static const char *const audiences[3] = {"beginners", "experts", "children"};
+    static const char *const names[3] = {"Ada", "Alan", "Grace"};
+    const char *const *values = request->kind == TH_COMPLETE_PROMPT_ARGUMENT ? audiences : names;
+    size_t typed = strlen(request->argument_value);
+    for (int i = 0; i < 3; i++) {
+        if (strncmp(values[i], request->argument_value, typed) == 0) g_host->result_completion(call, values[i], TH_NUL_TERMINATED);
+    }
+    return TH_OK;
+}
+
+static const th_completions k_completion_table = {sizeof(th_completions), 0, example_complete};
+
+static const void *example_get_extension(void *state, const char *id) {
+    (void)state;
+    /* Offer the extensions only to a host that can answer them (a 1.1 host or later). */
+    if (!TH_HOST_HAS(g_host, result_contents)) return NULL;
+    if (strcmp(id, TH_EXT_PROMPTS) == 0) return &k_prompt_table;
+    if (strcmp(id, TH_EXT_RESOURCES) == 0) return &k_resource_table;
+    if (strcmp(id, TH_EXT_COMPLETIONS) == 0) return &k_completion_table;
+    return NULL;
+}
+#define EXAMPLE_GET_EXTENSION example_get_extension
+#else
+#define EXAMPLE_GET_EXTENSION NULL
+#endif
+
 /* ---- the plugin ----------------------------------------------------------------------- */
 
 static th_status example_init(const th_host *host, void **state) {
@@ -276,7 +391,7 @@ static th_status example_invoke(void *state, th_call *call, const th_invocation 
 static const th_plugin k_plugin = {
     TH_PLUGIN_MAGIC, sizeof(th_plugin), TH_ABI_MAJOR, TH_ABI_MINOR, 0,
     "example", "Example tools", "1.0.0", "Small tools that show the toolhost C ABI.",
-    example_init, NULL, example_tool_count, example_tool_at, example_invoke, NULL, NULL,
+    example_init, NULL, example_tool_count, example_tool_at, example_invoke, NULL, EXAMPLE_GET_EXTENSION,
 };
 
 TH_EXPORT const th_plugin *th_plugin_entry_v1(void) { return &k_plugin; }

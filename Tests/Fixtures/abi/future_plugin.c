@@ -8,6 +8,9 @@
  *
  * Tools: future_echo {"text": string} → "future_echo: <text> (host ABI 1.<minor>, …)";
  * typed: future_add(a: int64, b: int64) → int64, future_scale(x: double, k: int32) → double.
+ * Resource future://notes (text "notes from 1.9") and prompt future_prompt(first*, second*)
+ * (a user message "first=<first> second=<second>"), through larger tables, descriptors and
+ * argument arrays.
  * With MIXED_SIZES the typed-function array is broken: its elements disagree about their size.
  */
 #include "toolhost.h"
@@ -123,9 +126,69 @@ static const future_function k_functions[2] = {
 };
 static const future_functions k_table = {{sizeof(future_functions), 2, &k_functions[0].known}, POISON};
 
+typedef struct future_resource {
+    th_resource known;
+    const char *new_icon;
+    uint64_t new_bits;
+} future_resource;
+
+typedef struct future_resource_table {
+    th_resources known;
+    th_status (*watch_v9)(void *state, const char *uri);
+} future_resource_table;
+
+typedef struct future_prompt_argument {
+    th_prompt_argument known;
+    const char *new_enum_json;
+} future_prompt_argument;
+
+typedef struct future_prompt {
+    th_prompt known;
+    const char *new_icon;
+} future_prompt;
+
+typedef struct future_prompts {
+    th_prompts known;
+    const char *new_text;
+} future_prompts;
+
+static const future_resource k_resource = {
+    {sizeof(future_resource), 0, "future://notes", "Future notes", NULL, NULL, "text/plain", 14, NULL}, POISON, 0x5a5a5a5a5a5a5a5aull};
+static uint32_t future_resource_count(void *state) { (void)state; return 1; }
+static const th_resource *future_resource_at(void *state, uint32_t index) { (void)state; return index == 0 ? &k_resource.known : NULL; }
+static th_status future_read(void *state, th_call *call, const th_resource_request *request) {
+    (void)state;
+    if (strcmp(request->uri, "future://notes") != 0) return TH_ERR_NOT_FOUND;
+    return g_host->result_contents(call, NULL, NULL, "notes from 1.9", TH_NUL_TERMINATED, 0);
+}
+static const future_resource_table k_resource_table = {
+    {sizeof(future_resource_table), 0, future_resource_count, future_resource_at, NULL, NULL, future_read},
+    (th_status (*)(void *, const char *))(uintptr_t)0x5a5a5a5a5a5a5a5aull};
+
+static const future_prompt_argument k_prompt_args[2] = {
+    {{sizeof(future_prompt_argument), TH_ARGUMENT_REQUIRED, "first", NULL, NULL}, POISON},
+    {{sizeof(future_prompt_argument), TH_ARGUMENT_REQUIRED, "second", NULL, NULL}, POISON},
+};
+static const future_prompt k_prompt = {{sizeof(future_prompt), 0, "future_prompt", NULL, "From 1.9.", &k_prompt_args[0].known, 2, 0}, POISON};
+static uint32_t future_prompt_count(void *state) { (void)state; return 1; }
+static const th_prompt *future_prompt_at(void *state, uint32_t index) { (void)state; return index == 0 ? &k_prompt.known : NULL; }
+static th_status future_get(void *state, th_call *call, const th_prompt_request *request) {
+    (void)state;
+    char text[256], first[64] = "", second[64] = "";
+    sscanf(strstr(request->arguments_json, "\"first\":\"") ? strstr(request->arguments_json, "\"first\":\"") + 9 : "", "%63[^\"]", first);
+    sscanf(strstr(request->arguments_json, "\"second\":\"") ? strstr(request->arguments_json, "\"second\":\"") + 10 : "", "%63[^\"]", second);
+    snprintf(text, sizeof text, "{\"type\":\"text\",\"text\":\"first=%s second=%s\"}", first, second);
+    return g_host->result_message(call, "user", text, TH_NUL_TERMINATED);
+}
+static const future_prompts k_prompt_table = {{sizeof(future_prompts), 0, future_prompt_count, future_prompt_at, future_get}, POISON};
+
 static const void *future_get_extension(void *state, const char *id) {
     (void)state;
-    return strcmp(id, TH_EXT_NATIVE_FUNCTIONS) == 0 ? &k_table : NULL;
+    if (strcmp(id, TH_EXT_NATIVE_FUNCTIONS) == 0) return &k_table;
+    /* A plugin must not offer what the host cannot answer (TH_HOST_HAS). */
+    if (strcmp(id, TH_EXT_RESOURCES) == 0 && TH_HOST_HAS(g_host, result_contents)) return &k_resource_table;
+    if (strcmp(id, TH_EXT_PROMPTS) == 0 && TH_HOST_HAS(g_host, result_message)) return &k_prompt_table;
+    return NULL;
 }
 
 static const void *future_resources(void *state) {
