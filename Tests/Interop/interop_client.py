@@ -265,6 +265,24 @@ class SdkV2:
     async def send_cancel(self, request_id: Any, reason: str) -> None:
         raise AssertionError("mcp 2.x sends notifications/cancelled itself")
 
+    async def list_prompts(self) -> list[dict[str, Any]]:
+        page = await self._rpc(self.client.list_prompts(cache_mode="bypass"))
+        return [_dump(p) for p in page.prompts]
+
+    async def get_prompt(self, name: str, arguments: dict[str, str]) -> dict[str, Any]:
+        return _dump(await self._rpc(self.client.get_prompt(name, arguments)))
+
+    async def list_resources(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        resources = await self._rpc(self.client.list_resources(cache_mode="bypass"))
+        templates = await self._rpc(self.client.list_resource_templates(cache_mode="bypass"))
+        return [_dump(r) for r in resources.resources], [_dump(t) for t in templates.resource_templates]
+
+    async def read_resource(self, uri: str) -> dict[str, Any]:
+        return _dump(await self._rpc(self.client.read_resource(uri, cache_mode="bypass")))
+
+    async def complete(self, ref: Any, argument: dict[str, str]) -> dict[str, Any]:
+        return _dump(await self._rpc(self.client.complete(ref, argument)))
+
     @asynccontextmanager
     async def listen_tools(self) -> AsyncIterator[dict[str, Any]]:
         async with self.client.listen(tools_list_changed=True) as sub:
@@ -353,6 +371,25 @@ class SdkV1:
             )
         )
 
+    async def list_prompts(self) -> list[dict[str, Any]]:
+        return [_dump(p) for p in (await self._rpc(self.session.list_prompts())).prompts]
+
+    async def get_prompt(self, name: str, arguments: dict[str, str]) -> dict[str, Any]:
+        return _dump(await self._rpc(self.session.get_prompt(name, arguments)))
+
+    async def list_resources(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        resources = await self._rpc(self.session.list_resources())
+        templates = await self._rpc(self.session.list_resource_templates())
+        return [_dump(r) for r in resources.resources], [_dump(t) for t in templates.resourceTemplates]
+
+    async def read_resource(self, uri: str) -> dict[str, Any]:
+        from pydantic import AnyUrl
+
+        return _dump(await self._rpc(self.session.read_resource(AnyUrl(uri))))
+
+    async def complete(self, ref: Any, argument: dict[str, str]) -> dict[str, Any]:
+        return _dump(await self._rpc(self.session.complete(ref, argument)))
+
     @asynccontextmanager
     async def listen_tools(self) -> AsyncIterator[dict[str, Any]]:
         raise CheckSkipped("mcp 1.x has no subscriptions/listen")
@@ -393,6 +430,7 @@ class Scenario:
         self.sdk: SdkV1 | SdkV2 = SdkV2(opts, self.wire) if SDK_MAJOR >= 2 else SdkV1(opts, self.wire)
         self.counts = {"pass": 0, "fail": 0, "skip": 0}
         self.server_caps: dict[str, Any] = {}
+        self.caps_known = True
 
     # -- reporting --------------------------------------------------------------------
 
@@ -498,6 +536,9 @@ class Scenario:
         await self.run_check("after_cancel", self.check_after_cancel, step)
         await self.run_check("unknown_tool", self.check_unknown_tool, step)
         await self.run_check("listen", self.check_listen, step + 2)
+        await self.run_check("prompts", self.check_prompts, 2 * step)
+        await self.run_check("resources", self.check_resources, 4 * step)
+        await self.run_check("complete", self.check_complete, step)
         await self.run_check("wire_shape", self.check_wire_shape, 1)
 
     # -- checks -----------------------------------------------------------------------
@@ -520,6 +561,8 @@ class Scenario:
     def check_connect(self, elapsed: float) -> None:
         info = self.sdk.connection_info()
         self.server_caps = info.pop("capabilities") or {}
+        # A pinned 2.x client adopts synthesized capabilities without asking the server.
+        self.caps_known = info.get("via") != "pinned (no probe)"
         negotiation = self.negotiation()
         if not negotiation:
             negotiation = [{"note": "no wire traffic: the era was adopted without a probe"}]
@@ -702,6 +745,65 @@ class Scenario:
     async def check_after_cancel(self) -> dict[str, Any]:
         return await self._expect_echo(self.opts.echo_tool, {self.opts.text_arg: "still alive"})
 
+    def _require_capability(self, name: str) -> None:
+        if self.caps_known and self.server_caps.get(name) is None:
+            raise CheckSkipped(f"the server does not offer {name}")
+
+    async def check_prompts(self) -> dict[str, Any]:
+        self._require_capability("prompts")
+        prompts = await self.sdk.list_prompts()
+        by_name = {p.get("name"): p for p in prompts}
+        prompt = by_name.get(self.opts.prompt)
+        if prompt is None:
+            raise CheckFailed("prompt missing from prompts/list", want=self.opts.prompt, listed=sorted(by_name))
+        required = [a.get("name") for a in prompt.get("arguments") or [] if a.get("required")]
+        arguments = {name: self.opts.text for name in required}
+        result = await self.sdk.get_prompt(self.opts.prompt, arguments)
+        messages = result.get("messages") or []
+        texts = [(m.get("content") or {}).get("text", "") for m in messages]
+        if not messages or not any(self.opts.text in t for t in texts):
+            raise CheckFailed("prompts/get did not use the argument", arguments=arguments, messages=messages)
+        return {"count": len(prompts), "messages": len(messages)}
+
+    async def check_resources(self) -> dict[str, Any]:
+        self._require_capability("resources")
+        resources, templates = await self.sdk.list_resources()
+        uris = [r.get("uri") for r in resources]
+        if self.opts.resource not in [str(u) for u in uris]:
+            raise CheckFailed("resource missing from resources/list", want=self.opts.resource, listed=uris)
+        read = await self.sdk.read_resource(self.opts.resource)
+        contents = read.get("contents") or []
+        if not contents or not contents[0].get("text"):
+            raise CheckFailed("resources/read returned no text", contents=contents)
+        detail: dict[str, Any] = {"resources": len(resources), "templates": len(templates)}
+        if self.opts.template:
+            listed = [t.get("uriTemplate") for t in templates]
+            if self.opts.template not in listed:
+                raise CheckFailed("template missing from resources/templates/list", want=self.opts.template, listed=listed)
+            uri = self.opts.template.split("{", 1)[0] + "Ada"
+            text = ((await self.sdk.read_resource(uri)).get("contents") or [{}])[0].get("text", "")
+            if "Ada" not in text:
+                raise CheckFailed("a read through the template did not use the variable", uri=uri, text=text)
+            detail["template_read"] = text
+        try:
+            await self.sdk.read_resource(self.opts.resource + "/no-such-resource")
+        except RpcError as e:
+            detail["unknown_uri"] = e.code
+        else:
+            raise CheckFailed("reading an unknown URI succeeded")
+        return detail
+
+    async def check_complete(self) -> dict[str, Any]:
+        self._require_capability("completions")
+        from mcp import types
+
+        name, argument, typed, want = self.opts.complete.split(":")
+        result = await self.sdk.complete(types.PromptReference(type="ref/prompt", name=name), {"name": argument, "value": typed})
+        values = (result.get("completion") or {}).get("values") or []
+        if want not in values:
+            raise CheckFailed("completion/complete lacks the expected value", values=values, want=want)
+        return {"values": values}
+
     async def check_unknown_tool(self) -> dict[str, Any]:
         expect = self.opts.expect_unknown_tool
         try:
@@ -832,6 +934,10 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--delay-ms", type=int, default=50, help="slow_echo delay in the progress check")
     tools.add_argument("--cancel-steps", type=int, default=100)
     tools.add_argument("--cancel-delay-ms", type=int, default=100)
+    tools.add_argument("--prompt", default="explain", help="a prompt whose required arguments take --text")
+    tools.add_argument("--resource", default="example://about", help="a resource with text contents")
+    tools.add_argument("--template", default="example://greeting/{name}", help="a template read with its variable 'Ada'; '' to skip")
+    tools.add_argument("--complete", default="explain:audience:b:beginners", help="PROMPT:ARGUMENT:TYPED:EXPECTED")
     tools.add_argument(
         "--expect-unknown-tool",
         choices=("either", "rpc-error", "is-error"),

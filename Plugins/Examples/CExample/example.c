@@ -229,15 +229,24 @@ static const th_prompt k_prompts[1] = {
 static uint32_t example_prompt_count(void *state) { (void)state; return 1; }
 static const th_prompt *example_prompt_at(void *state, uint32_t index) { (void)state; return index < 1 ? &k_prompts[index] : NULL; }
 
-/* Builds {"type":"text","text":"<text>"}; the text here holds no characters JSON must escape
- * except the quotes and backslashes this skips, so a fixed buffer is enough. */
-static void text_block(char *out, size_t size, const char *text) {
+/* Builds {"type":"text","text":"<text>"} in a malloc'd string, escaping the text for JSON. */
+static char *text_block(const char *text) {
+    size_t size = strlen(text) * 6 + 32;
+    char *out = malloc(size);
+    if (!out) return NULL;
     size_t n = (size_t)snprintf(out, size, "{\"type\":\"text\",\"text\":\"");
-    for (const char *p = text; *p && n + 4 < size; p++) {
-        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) continue;
-        out[n++] = *p;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20) {
+            n += (size_t)snprintf(out + n, size - n, "\\u%04x", *p);
+        } else {
+            out[n++] = (char)*p;
+        }
     }
     snprintf(out + n, size - n, "\"}");
+    return out;
 }
 
 static th_status example_get_prompt(void *state, th_call *call, const th_prompt_request *request) {
@@ -245,13 +254,15 @@ static th_status example_get_prompt(void *state, th_call *call, const th_prompt_
     if (strcmp(request->name, "explain") != 0) return TH_ERR_NOT_FOUND;
     char *topic = read_string(find_value(request->arguments_json, "topic"));
     char *audience = read_string(find_value(request->arguments_json, "audience"));
-    char text[512], block[600];
+    char text[1024];
     snprintf(text, sizeof text, "Explain %s to %s, in a few short paragraphs with one example.",
              topic ? topic : "it", audience ? audience : "a curious reader");
-    text_block(block, sizeof block, text);
-    th_status status = g_host->result_message(call, "user", block, TH_NUL_TERMINATED);
     free(topic);
     free(audience);
+    char *block = text_block(text);
+    if (!block) return TH_ERR_NO_MEMORY;
+    th_status status = g_host->result_message(call, "user", block, TH_NUL_TERMINATED);
+    free(block);
     return status;
 }
 
