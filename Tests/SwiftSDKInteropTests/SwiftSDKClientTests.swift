@@ -41,6 +41,39 @@ import Testing
         #expect(process.waitForExit() == 0)
     }
 
+    @Test func listsAndGetsPromptsReadsResourcesAndCompletes() async throws {
+        let (client, process) = try await connect()
+        let (prompts, _) = try await client.listPrompts()
+        #expect(prompts.map(\.name) == ["explain"])
+        #expect(prompts.first?.arguments?.first { $0.name == "topic" }?.required == true)
+        let (_, messages) = try await client.getPrompt(name: "explain", arguments: ["topic": "tides ✓", "audience": "sailors"])
+        #expect(messages.first?.role == .user)
+        guard case .text(let prompt)? = messages.first?.content else {
+            Issue.record("expected a text message, got \(messages)")
+            return
+        }
+        #expect(prompt.contains("tides ✓") && prompt.contains("sailors"), "\(prompt)")
+
+        let (resources, _) = try await client.listResources()
+        #expect(resources.map(\.uri) == ["example://about"])
+        #expect(resources.first?.mimeType == "text/plain")
+        let (templates, _) = try await client.listResourceTemplates()
+        #expect(templates.map(\.uriTemplate) == ["example://greeting/{name}"])
+        let about = try await client.readResource(uri: "example://about")
+        #expect(about.first?.text?.contains("The example plugin") == true, "\(about)")
+        let greeting = try await client.readResource(uri: "example://greeting/Ada%20Lovelace")
+        #expect(greeting.first?.text == "Hello, Ada Lovelace!", "\(greeting)")
+        await #expect(throws: (any Error).self) { _ = try await client.readResource(uri: "example://nothing") }
+
+        let audiences = try await client.complete(promptName: "explain", argumentName: "audience", argumentValue: "ex")
+        #expect(audiences.values == ["experts"] && audiences.total == 1 && audiences.hasMore == false)
+        let names = try await client.complete(resourceURI: "example://greeting/{name}", argumentName: "name", argumentValue: "A")
+        #expect(names.values == ["Ada", "Alan"])
+        await client.disconnect()
+        process.closeStdin()
+        #expect(process.waitForExit() == 0)
+    }
+
     @Test func asyncToolWithProgress() async throws {
         let (client, process) = try await connect()
         let counter = ProgressCounter()
