@@ -8,8 +8,6 @@ public struct CallOutcome: Sendable {
     public var isError = false
     /// The plugin's final status (TH_OK or a negative code).
     public var status: Int32 = 0
-    /// The call was cancelled before it finished (by the client, a deadline or shutdown).
-    public var cancelled = false
 
     public init() {}
 
@@ -230,7 +228,6 @@ public final class ToolCall: @unchecked Sendable {
             s.pluginDone = true
             var outcome = s.outcome
             outcome.status = status
-            outcome.cancelled = s.cancelled
             if status < 0 {
                 outcome.isError = true
                 if !s.errorGiven {

@@ -28,8 +28,6 @@ public enum ProtocolRevision: String, CaseIterable, Comparable, Sendable {
     /// Handshake revisions demand an object for structuredContent and an object root for
     /// outputSchema; 2026-07-28 takes any JSON value and any schema.
     public var structuredContentMustBeObject: Bool { !isModern }
-    /// Tool `icons` (2025-11-25).
-    public var hasIcons: Bool { self >= .v2025_11_25 }
 
     public static func < (a: ProtocolRevision, b: ProtocolRevision) -> Bool { a.rawValue < b.rawValue }
 

@@ -121,17 +121,6 @@ enum RPCEncoder {
         return writer.bytes
     }
 
-    /// A response whose result is already encoded.
-    static func response(id: RequestID, rawResult: [UInt8]) -> [UInt8] {
-        var writer = JSONWriter(capacity: rawResult.count + 48)
-        writer.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
-        writer.write(id.json)
-        writer.writeRaw(",\"result\":")
-        writer.writeRaw(rawResult)
-        writer.writeRaw("}")
-        return writer.bytes
-    }
-
     static func error(id: RequestID?, _ error: RPCError) -> [UInt8] {
         var writer = JSONWriter(capacity: 128)
         writer.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")

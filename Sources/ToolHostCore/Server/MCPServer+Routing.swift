@@ -74,7 +74,6 @@ extension MCPServer {
             guard !s.initialized else { return false }
             s.initialized = true
             s.revision = revision
-            s.clientName = clientName
             return true
         }
         guard accepted else {
@@ -280,7 +279,7 @@ extension MCPServer {
     func handleNotification(_ method: String, _ params: JSONObject?) {
         switch method {
         case "notifications/initialized":
-            session.withLock { $0.clientReady = true }
+            break  // nothing waits for it: the handshake era opens with the initialize answer
         case "notifications/cancelled":
             cancel(params?["requestId"], reason: params?["reason"]?.stringValue)
         default:

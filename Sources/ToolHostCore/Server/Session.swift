@@ -4,11 +4,8 @@ struct Session {
     var initialized = false
     /// The revision negotiated by `initialize`.
     var revision: ProtocolRevision?
-    /// `notifications/initialized` arrived.
-    var clientReady = false
     /// Set by `logging/setLevel`: the least severe level the client wants to receive.
     var logLevel: LogLevel?
-    var clientName: String?
     /// `resources/subscribe`d URIs (handshake era).
     var subscribedURIs: Set<String> = []
     /// Shutting down: no new work is accepted.
