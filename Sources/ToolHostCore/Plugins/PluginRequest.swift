@@ -42,10 +42,8 @@ public final class PluginRequest: @unchecked Sendable {
     let payload: Payload
 
     private struct State {
+        var lifecycle = CallLifecycle()
         var outcome = Outcome()
-        var started = false
-        var done = false
-        var cancelled = false
     }
     private let state = Mutex(State())
 
@@ -119,11 +117,7 @@ public final class PluginRequest: @unchecked Sendable {
     func start(host: PluginHost) {
         host.requestStarted(self)
         host.pool.submit { [self] in
-            let skip = state.withLock { s -> Bool in
-                s.started = true
-                return s.cancelled
-            }
-            if skip {
+            if state.withLock({ $0.lifecycle.start() }) == .finishCancelled {
                 pluginFinished(TH_ERR_CANCELLED)
                 return
             }
@@ -150,16 +144,11 @@ public final class PluginRequest: @unchecked Sendable {
         return TH_ERR_UNSUPPORTED
     }
 
-    public var isCancelled: Bool { state.withLock { $0.cancelled } }
+    public var isCancelled: Bool { state.withLock { $0.lifecycle.isCancelled } }
 
     /// Marks the request cancelled and passes the hint to the plugin once it has started.
     func cancel() {
-        let hint = state.withLock { s -> Bool? in
-            guard !s.cancelled, !s.done else { return nil }
-            s.cancelled = true
-            return s.started
-        }
-        if hint == true { plugin.cancelHint(handle) }
+        if state.withLock({ $0.lifecycle.cancel() }) == .hintPlugin { plugin.cancelHint(handle) }
     }
 
     // MARK: Sinks (any thread)
@@ -204,7 +193,7 @@ public final class PluginRequest: @unchecked Sendable {
 
     private func update(_ change: (inout Outcome) -> Void) -> Int32 {
         state.withLock { s in
-            guard !s.done else { return TH_ERR_STATE }
+            guard s.lifecycle.acceptsResults else { return TH_ERR_STATE }
             change(&s.outcome)
             return TH_OK
         }
@@ -222,11 +211,11 @@ public final class PluginRequest: @unchecked Sendable {
 
     private func pluginFinished(_ status: Int32) {
         let outcome = state.withLock { s -> Outcome? in
-            guard !s.done else { return nil }
-            s.done = true
+            // Requests are never answered early, so a first finish always answers.
+            guard case .answerAndRelease(let cancelled) = s.lifecycle.finish() else { return nil }
             var outcome = s.outcome
             outcome.status = status
-            outcome.cancelled = s.cancelled
+            outcome.cancelled = cancelled
             if status < 0, outcome.errorMessage == nil {
                 outcome.errorMessage = "plugin \(plugin.id) could not answer \(subject) (\(ABIStatus.name(status)))"
             }

@@ -69,13 +69,13 @@ public final class ToolCall: @unchecked Sendable {
     private let argumentsBuffer: UnsafeMutablePointer<CChar>
     private let requestIDBuffer: UnsafeMutablePointer<CChar>
 
+    /// Where the call is (``CallLifecycle``), and the result the plugin has given so far.
     private struct State {
+        var lifecycle = CallLifecycle()
         var outcome = CallOutcome()
+        /// `result_error` was called: a failing status adds no generic text.
         var errorGiven = false
-        var started = false
-        var pluginDone = false
-        var delivered = false
-        var cancelled = false
+        /// Progress must increase: the last value passed on.
         var lastProgress = -Double.infinity
     }
     private let state = Mutex(State())
@@ -128,15 +128,11 @@ public final class ToolCall: @unchecked Sendable {
     /// The handle given to the plugin. Unretained: the host's table of live calls owns `self`.
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 
-    public var isCancelled: Bool { state.withLock { $0.cancelled } }
+    public var isCancelled: Bool { state.withLock { $0.lifecycle.isCancelled } }
 
     /// Runs the plugin's invoke on the current (host worker) thread.
     func run() {
-        let skip = state.withLock { s -> Bool in
-            s.started = true
-            return s.cancelled
-        }
-        if skip {
+        if state.withLock({ $0.lifecycle.start() }) == .finishCancelled {
             pluginFinished(status: ABIStatus.cancelled)
             return
         }
@@ -149,35 +145,29 @@ public final class ToolCall: @unchecked Sendable {
     }
 
     /// Marks the call cancelled and passes the hint to the plugin once it has started.
-    /// - Returns: false when the call had already been delivered or cancelled.
+    /// - Returns: false when the call had already finished or been cancelled.
     @discardableResult
     func cancel() -> Bool {
-        let deliverHint = state.withLock { s -> Bool? in
-            guard !s.cancelled, !s.pluginDone else { return nil }
-            s.cancelled = true
-            return s.started
+        switch state.withLock({ $0.lifecycle.cancel() }) {
+        case .ignore: return false
+        case .marked: return true
+        case .hintPlugin:
+            tool.plugin.cancelHint(self)
+            return true
         }
-        guard let deliverHint else { return false }
-        if deliverHint { tool.plugin.cancelHint(self) }
-        return true
     }
 
     /// Answers the caller now with `outcome`, before the plugin finished (deadline, shutdown).
     /// The plugin's own completion is then discarded.
     func deliverEarly(_ outcome: CallOutcome) {
-        let deliver = state.withLock { s -> Bool in
-            guard !s.delivered else { return false }
-            s.delivered = true
-            return true
-        }
-        if deliver { observer.complete(self, outcome) }
+        if state.withLock({ $0.lifecycle.answerEarly() }) { observer.complete(self, outcome) }
     }
 
     // MARK: Sinks called by the plugin (any thread)
 
     func appendContent(_ block: JSON) -> Int32 {
         state.withLock { s in
-            guard !s.pluginDone else { return ABIStatus.state }
+            guard s.lifecycle.acceptsResults else { return ABIStatus.state }
             s.outcome.content.append(block)
             return ABIStatus.ok
         }
@@ -185,7 +175,7 @@ public final class ToolCall: @unchecked Sendable {
 
     func setStructured(_ value: JSON) -> Int32 {
         state.withLock { s in
-            guard !s.pluginDone else { return ABIStatus.state }
+            guard s.lifecycle.acceptsResults else { return ABIStatus.state }
             s.outcome.structured = value
             return ABIStatus.ok
         }
@@ -193,7 +183,7 @@ public final class ToolCall: @unchecked Sendable {
 
     func appendError(_ message: String) -> Int32 {
         state.withLock { s in
-            guard !s.pluginDone else { return ABIStatus.state }
+            guard s.lifecycle.acceptsResults else { return ABIStatus.state }
             s.outcome.isError = true
             s.errorGiven = true
             s.outcome.content.append(.object(["type": "text", "text": .string(message)]))
@@ -203,12 +193,12 @@ public final class ToolCall: @unchecked Sendable {
 
     func progress(_ value: Double, total: Double, message: String?) -> Int32 {
         state.withLock { s in
-            guard !s.pluginDone else { return ABIStatus.state }
+            guard s.lifecycle.acceptsResults else { return ABIStatus.state }
             guard value.isFinite, value > s.lastProgress else { return ABIStatus.ok }
             s.lastProgress = value
             // Delivered under the lock, so a report can never overtake the result; the sink
             // only queues (never blocks). Nothing more is sent for a cancelled call.
-            if !s.cancelled, let sink = observer.progress {
+            if !s.lifecycle.isCancelled, let sink = observer.progress {
                 sink(value, total > 0 && total.isFinite ? total : nil, message)
             }
             return ABIStatus.ok
@@ -224,8 +214,12 @@ public final class ToolCall: @unchecked Sendable {
     ///   client: deliver here only through `completeNow`, else on a host thread.
     func pluginFinished(status: Int32, deliverLater: Bool = false) {
         let result = state.withLock { s -> (CallOutcome, Bool)? in
-            guard !s.pluginDone else { return nil }
-            s.pluginDone = true
+            let deliver: Bool
+            switch s.lifecycle.finish() {
+            case .completedTwice: return nil
+            case .release: deliver = false
+            case .answerAndRelease: deliver = true
+            }
             var outcome = s.outcome
             outcome.status = status
             if status < 0 {
@@ -234,8 +228,6 @@ public final class ToolCall: @unchecked Sendable {
                     outcome.content.append(.object(["type": "text", "text": .string(ABIStatus.describe(status, tool: tool.name))]))
                 }
             }
-            let deliver = !s.delivered
-            s.delivered = true
             return (outcome, deliver)
         }
         guard let (outcome, deliver) = result else {
