@@ -33,29 +33,20 @@ extension MCPServer {
         let context = RequestContext(
             id: id, method: method, revision: revision ?? .latestHandshake,
             progressToken: progressToken(params?["_meta"]?.objectValue), logLevel: logLevel, batch: batch)
-        switch method {
-        case "ping":
-            reply(context, .object([:]))
-        case "logging/setLevel", "resources/subscribe", "resources/unsubscribe":
-            guard initialized else {
-                reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first"))
-                return
-            }
-            switch method {
-            case "logging/setLevel": setLogLevel(context, params)
-            default: subscribe(context, params, on: method == "resources/subscribe")
-            }
-        case _ where Self.sharedMethods.contains(method):
-            guard initialized else {
-                reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first (or use the 2026-07-28 per-request envelope)"))
-                return
-            }
-            route(context, params)
-        case "server/discover", "subscriptions/listen":
-            reply(context, error: .invalidParams("Invalid params: \(method) belongs to protocol 2026-07-28 and needs params._meta[\"\(Self.versionKey)\"]"))
-        default:
+        guard let entry = Self.methods[method] else {
             reply(context, error: .methodNotFound(method))
+            return
         }
+        guard entry.eras.contains(.handshake) else {
+            reply(context, error: .invalidParams("Invalid params: \(method) belongs to protocol 2026-07-28 and needs params._meta[\"\(Self.versionKey)\"]"))
+            return
+        }
+        guard initialized || !entry.needsInitialize else {
+            let modernToo = entry.eras.contains(.modern) ? " (or use the 2026-07-28 per-request envelope)" : ""
+            reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first\(modernToo)"))
+            return
+        }
+        entry.handler(self)(context, params)
     }
 
     private func initialize(id: RequestID, params: JSONObject?, batch: Batch?) {
@@ -92,26 +83,37 @@ extension MCPServer {
         send(RPCEncoder.response(id: id, result: .object(result)))
     }
 
-    /// The methods both eras serve the same way.
-    static let sharedMethods: Set<String> = [
-        "tools/list", "tools/call", "prompts/list", "prompts/get", "resources/list",
-        "resources/templates/list", "resources/read", "completion/complete",
-    ]
-
-    /// Runs one of ``sharedMethods``.
-    private func route(_ context: RequestContext, _ params: JSONObject?) {
-        switch context.method {
-        case "tools/list": listTools(context, params)
-        case "tools/call": callTool(context, params)
-        case "prompts/list": listPrompts(context, params)
-        case "prompts/get": getPrompt(context, params)
-        case "resources/list": listResources(context, params)
-        case "resources/templates/list": listResourceTemplates(context, params)
-        case "resources/read": readResource(context, params)
-        case "completion/complete": complete(context, params)
-        default: reply(context, error: .methodNotFound(context.method))
+    /// One method the server serves (`initialize` aside, which opens the handshake era): in
+    /// which eras, whether the handshake era needs `initialize` first, and its handler. Both
+    /// eras route through this one table; the era rules are applied around it.
+    struct Method: Sendable {
+        struct Eras: OptionSet, Sendable {
+            let rawValue: Int
+            static let handshake = Eras(rawValue: 1)
+            static let modern = Eras(rawValue: 2)
+            static let both: Eras = [.handshake, .modern]
         }
+        let eras: Eras
+        var needsInitialize = true
+        let handler: @Sendable (MCPServer) -> (RequestContext, JSONObject?) -> Void
     }
+
+    static let methods: [String: Method] = [
+        "ping": Method(eras: .handshake, needsInitialize: false) { server in { context, _ in server.reply(context, .object([:])) } },
+        "logging/setLevel": Method(eras: .handshake, handler: MCPServer.setLogLevel),
+        "resources/subscribe": Method(eras: .handshake) { server in { server.subscribe($0, $1, on: true) } },
+        "resources/unsubscribe": Method(eras: .handshake) { server in { server.subscribe($0, $1, on: false) } },
+        "server/discover": Method(eras: .modern) { server in { context, _ in server.discover(context) } },
+        "subscriptions/listen": Method(eras: .modern, handler: MCPServer.listen),
+        "tools/list": Method(eras: .both, handler: MCPServer.listTools),
+        "tools/call": Method(eras: .both, handler: MCPServer.callTool),
+        "prompts/list": Method(eras: .both, handler: MCPServer.listPrompts),
+        "prompts/get": Method(eras: .both, handler: MCPServer.getPrompt),
+        "resources/list": Method(eras: .both, handler: MCPServer.listResources),
+        "resources/templates/list": Method(eras: .both, handler: MCPServer.listResourceTemplates),
+        "resources/read": Method(eras: .both, handler: MCPServer.readResource),
+        "completion/complete": Method(eras: .both, handler: MCPServer.complete),
+    ]
 
     /// What the server offers: prompts, resources and completions only when a loaded plugin
     /// has some; completions from 2025-03-26 on (2024-11-05 has no such capability).
@@ -124,7 +126,7 @@ extension MCPServer {
         return capabilities
     }
 
-    private func setLogLevel(_ context: RequestContext, _ params: JSONObject?) {
+    func setLogLevel(_ context: RequestContext, _ params: JSONObject?) {
         guard case .string(let name)? = params?["level"], let level = LogLevel(name: name) else {
             reply(context, error: .invalidParams("Invalid params: logging/setLevel needs params.level, one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))"))
             return
@@ -163,15 +165,14 @@ extension MCPServer {
         }
         let context = RequestContext(
             id: id, method: method, revision: revision, progressToken: progressToken(meta), logLevel: logLevel, batch: batch)
-        switch method {
-        case "server/discover": discover(context)
-        case "subscriptions/listen": listen(context, params)
-        case _ where Self.sharedMethods.contains(method): route(context, params)
-        default: reply(context, error: .methodNotFound(method))
+        guard let entry = Self.methods[method], entry.eras.contains(.modern) else {
+            reply(context, error: .methodNotFound(method))
+            return
         }
+        entry.handler(self)(context, params)
     }
 
-    private func discover(_ context: RequestContext) {
+    func discover(_ context: RequestContext) {
         var result: JSONObject = [
             "supportedVersions": [.string(ProtocolRevision.latest.rawValue)],
             "capabilities": .object(capabilities(logging: false, revision: context.revision)),
@@ -182,7 +183,7 @@ extension MCPServer {
         reply(context, ResultShaper.finish(result, revision: context.revision))
     }
 
-    private func listen(_ context: RequestContext, _ params: JSONObject?) {
+    func listen(_ context: RequestContext, _ params: JSONObject?) {
         let wanted = params?["notifications"]?.objectValue ?? JSONObject()
         // Only what this server can send: prompt and resource events when plugins offer them.
         var offered: Set<ListKind> = [.tools]
