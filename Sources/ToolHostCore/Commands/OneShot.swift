@@ -64,7 +64,7 @@ public enum OneShot {
         let call = host.makeCall(tool: tool, arguments: arguments, requestID: "1", revision: .latestHandshake, observer: observer)
         host.start(call)
         done.lock()
-        while result.withLock({ $0 }) == nil { done.wait(seconds: 0.1) }
+        while result.withLock({ $0 }) == nil { done.wait() }
         done.unlock()
         return result.withLock { $0! }
     }
