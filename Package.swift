@@ -69,14 +69,14 @@ let package = Package(
             dependencies: ["ToolHostABI"],
             path: "Plugins/Examples/CExample",
             publicHeadersPath: ".",
-            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+            cSettings: [.define("TOOLHOST_DEMO_BUILD"), .unsafeFlags(["-fvisibility=hidden"])]
         ),
         .target(
             name: "CTypedExample",
             dependencies: ["ToolHostABI"],
             path: "Plugins/Examples/CTypedExample",
             publicHeadersPath: ".",
-            cSettings: [.unsafeFlags(["-fvisibility=hidden"])]
+            cSettings: [.define("TOOLHOST_DEMO_BUILD"), .unsafeFlags(["-fvisibility=hidden"])]
         ),
         // The Swift template: exports only th_* (exports.map), in debug and release builds.
         .target(

@@ -161,6 +161,11 @@ TH_CONSTANTS(int32_t) {
 
 /* th_plugin.flags */
 #define TH_PLUGIN_SERIAL 0x1u      /* the host never runs two invokes of this plugin at once */
+/* Since 1.1: a demonstration, not a tool for real clients. From the default folders (next to
+ * the executable, <exe>/../lib/toolhost/plugins) the host loads it only when asked to
+ * (`--examples`, TOOLHOST_EXAMPLES=1); a file named with --plugin, or a folder given with
+ * --plugin-dir or TOOLHOST_PLUGIN_PATH, loads it in any case. A 1.0 host ignores it. */
+#define TH_PLUGIN_EXAMPLE 0x2u
 
 /* th_invocation.flags */
 #define TH_CALL_WANTS_PROGRESS 0x1u /* the client gave a progressToken: progress is delivered */

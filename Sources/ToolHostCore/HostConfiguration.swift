@@ -17,6 +17,9 @@ public struct HostConfiguration: Sendable {
     public var pluginSearchPath: String?
     /// Folders used when none of the above is given.
     public var defaultPluginDirectories: [String] = PluginDiscovery.defaultDirectories()
+    /// `--examples` / `TOOLHOST_EXAMPLES=1`: load plugins flagged TH_PLUGIN_EXAMPLE from the
+    /// default folders too (named files and folders load them anyway).
+    public var loadExamples = false
 
     /// The `plugins` section of the configuration file: plugin id → settings object.
     public var pluginSettings: JSONObject = [:]

@@ -21,6 +21,8 @@ public final class PluginHost: @unchecked Sendable {
     /// What loaded but deserves a look (a manifest binding `system`, say): logged as warnings,
     /// shown by `toolhost check`, never a reason to refuse.
     public private(set) var warnings: [PluginProblem] = []
+    /// Example plugins (TH_PLUGIN_EXAMPLE) found in the default folders and not loaded.
+    public private(set) var skippedExamples: [String] = []
 
     private let registryState = Mutex(ToolRegistry.empty)
     private let liveCalls = Mutex<[ObjectIdentifier: ToolCall]>([:])
@@ -101,6 +103,11 @@ public final class PluginHost: @unchecked Sendable {
                     problems.append(PluginProblem(path: candidate.path, message: failure.reason))
                 }
             case .success(let descriptor):
+                if !candidate.explicit, !configuration.loadExamples, PluginLoader.read(descriptor).flags & UInt32(TH_PLUGIN_EXAMPLE) != 0 {
+                    logger.info("example plugin \(candidate.path) not loaded: examples load from the default folders only with --examples (or name it with --plugin)")
+                    skippedExamples.append(candidate.path)
+                    continue
+                }
                 problems.append(contentsOf: adopt(descriptor, path: candidate.path))
             }
         }

@@ -68,6 +68,10 @@ struct HostSettings {
                 name = String(argument[..<equals])
                 value = String(argument[argument.index(after: equals)...])
             }
+            if name == "--examples", value == nil {
+                configuration.loadExamples = true
+                continue
+            }
             guard ["--plugin", "--plugin-dir", "--config", "--log-level"].contains(name) else { return nil }
             if value == nil { value = rest.popFirst() }
             guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
@@ -90,6 +94,9 @@ struct HostOptions: ParsableArguments {
 
     @Option(name: .customLong("plugin-dir"), help: ArgumentHelp("Load every *.so plugin and *.toolhost.json manifest in this folder (repeatable).", valueName: "dir"))
     var pluginDirectories: [String] = []
+
+    @Flag(name: .customLong("examples"), help: "Also load the example plugins found in the default folders (they load anyway when named with --plugin or --plugin-dir). Default: $TOOLHOST_EXAMPLES=1.")
+    var examples = false
 
     @Option(name: .customLong("config"), help: ArgumentHelp("JSON configuration file: {\"plugins\": {\"<id>\": {…}}}. Default: $TOOLHOST_CONFIG.", valueName: "file"))
     var configFile: String?
@@ -126,6 +133,7 @@ struct HostOptions: ParsableArguments {
         var s = HostSettings()
         s.configuration.pluginFiles = plugins
         s.configuration.pluginDirectories = pluginDirectories
+        s.configuration.loadExamples = examples
         s.configuration.callTimeout = callTimeout
         s.configuration.shutdownGrace = shutdownGrace
         s.configuration.maxMessageBytes = maxMessageBytes
@@ -158,6 +166,7 @@ extension HostSettings {
 
         var configuration = self.configuration
         configuration.pluginSearchPath = environment["TOOLHOST_PLUGIN_PATH"]
+        if environment["TOOLHOST_EXAMPLES"] == "1" { configuration.loadExamples = true }
         configuration.environment = environment
         if let path = configFile ?? environment["TOOLHOST_CONFIG"] {
             do {

@@ -52,11 +52,21 @@ import Testing
         let shell = try runCommand("/bin/sh", ["-c", #"cc -std=c99 -Wall -Wextra -Werror -pedantic -shared -fPIC $(pkg-config --cflags toolhost) -o "$1" "$2""#, "sh", output, source], environment: environment)
         #expect(shell.status == 0, "\(shell.stderr)")
 
-        // The installed binary, with no plugin options, loads <prefix>/lib/toolhost/plugins.
+        // The installed binary, with no plugin options, loads <prefix>/lib/toolhost/plugins,
+        // but the example plugins (TH_PLUGIN_EXAMPLE) only with --examples.
+        environment["TOOLHOST_EXAMPLES"] = nil
         let check = try runCommand(prefix + "/bin/toolhost", ["check"], environment: environment)
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
-        for plugin in ["plugin example ", "plugin typed-example-native ", "plugin swift-example ", "plugin libm ", "plugin zlib ", "plugin libc ", "plugin hello-native "] {
+        for plugin in ["plugin libm ", "plugin zlib ", "plugin libc ", "plugin hello-native "] {
             #expect(check.stdout.contains(plugin), "\(plugin) not loaded:\n\(check.stdout)")
+        }
+        for plugin in ["plugin example ", "plugin typed-example-native ", "plugin swift-example "] {
+            #expect(!check.stdout.contains(plugin), "\(plugin) loaded without --examples:\n\(check.stdout)")
+        }
+        #expect(check.stdout.contains("examples not loaded (--examples loads them): 3"), "\(check.stdout)")
+        let withExamples = try runCommand(prefix + "/bin/toolhost", ["check", "--examples"], environment: environment)
+        for plugin in ["plugin example ", "plugin typed-example-native ", "plugin swift-example ", "plugin hello-native "] {
+            #expect(withExamples.stdout.contains(plugin), "\(plugin) not loaded with --examples:\n\(withExamples.stdout)")
         }
         let call = try runCommand(prefix + "/bin/toolhost", ["call", "hello_twice", #"{"x":21}"#], environment: environment)
         #expect(call.stdout == "42", "\(call.stdout) \(call.stderr)")

@@ -133,10 +133,24 @@ import Testing
     @Test func defaultFolderIsTheExecutablesFolder() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["TOOLHOST_PLUGIN_PATH"] = nil
-        let client = try MCPTestClient.start(plugins: [], environment: environment)
-        try client.initialize()
-        let names = (try client.result("tools/list")["tools"] as? [JSONDict] ?? []).compactMap { $0["name"] as? String }
-        #expect(names.contains("echo"), "libCExample.so next to the binary loads by default")
+        environment["TOOLHOST_EXAMPLES"] = nil
+        func names(_ arguments: [String], _ environment: [String: String]) throws -> [String] {
+            let client = try MCPTestClient.start(plugins: [], arguments: arguments, environment: environment)
+            try client.initialize()
+            return (try client.result("tools/list")["tools"] as? [JSONDict] ?? []).compactMap { $0["name"] as? String }
+        }
+        // The plugins next to the binary load by default, but not the examples (TH_PLUGIN_EXAMPLE).
+        let plain = try names([], environment)
+        #expect(plain.contains("vllm_chat"), "libVLLM.so next to the binary loads by default: \(plain)")
+        #expect(!plain.contains("echo") && !plain.contains("typed_gcd"), "no demo tools for real clients: \(plain)")
+        // Asked for: --examples, TOOLHOST_EXAMPLES=1, or the file named.
+        #expect(try names(["--examples"], environment).contains("echo"))
+        var withExamples = environment
+        withExamples["TOOLHOST_EXAMPLES"] = "1"
+        #expect(try names([], withExamples).contains("echo"))
+        #expect(try names(["--plugin", ServerProcess.plugin("CExample")], environment).contains("echo"))
+        let check = try runCommand(ServerProcess.toolhostPath, ["check"], environment: environment)
+        #expect(check.stdout.contains("examples not loaded (--examples loads them)") && check.stdout.contains("libCExample.so"), "\(check.stdout)")
     }
 
     @Test func serialPluginsNeverRunTwoInvokesAtOnce() throws {

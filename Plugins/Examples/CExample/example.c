@@ -334,6 +334,15 @@ static const void *example_get_extension(void *state, const char *id) {
 #define EXAMPLE_GET_EXTENSION NULL
 #endif
 
+/* The project's own build (Package.swift) marks its copy as an example, so that toolhost started
+ * without arguments does not offer these demonstration tools to real clients; a plugin built
+ * from this file by hand is an ordinary plugin. */
+#if defined(TOOLHOST_DEMO_BUILD) && defined(TH_PLUGIN_EXAMPLE)
+#define PLUGIN_FLAGS TH_PLUGIN_EXAMPLE
+#else
+#define PLUGIN_FLAGS 0
+#endif
+
 /* ---- the plugin ----------------------------------------------------------------------- */
 
 static th_status example_init(const th_host *host, void **state) {
@@ -400,7 +409,7 @@ static th_status example_invoke(void *state, th_call *call, const th_invocation 
 }
 
 static const th_plugin k_plugin = {
-    TH_PLUGIN_MAGIC, sizeof(th_plugin), TH_ABI_MAJOR, TH_ABI_MINOR, 0,
+    TH_PLUGIN_MAGIC, sizeof(th_plugin), TH_ABI_MAJOR, TH_ABI_MINOR, PLUGIN_FLAGS,
     "example", "Example tools", "1.0.0", "Small tools that show the toolhost C ABI.",
     example_init, NULL, example_tool_count, example_tool_at, example_invoke, NULL, EXAMPLE_GET_EXTENSION,
 };

@@ -136,8 +136,17 @@ static const void *get_extension(void *state, const char *id) {
     return strcmp(id, TH_EXT_NATIVE_FUNCTIONS) == 0 ? &k_table : NULL;
 }
 
+/* The project's own build (Package.swift) marks its copy as an example, so that toolhost started
+ * without arguments does not offer these demonstration tools to real clients; a plugin built
+ * from this file by hand is an ordinary plugin. */
+#if defined(TOOLHOST_DEMO_BUILD) && defined(TH_PLUGIN_EXAMPLE)
+#define PLUGIN_FLAGS TH_PLUGIN_EXAMPLE
+#else
+#define PLUGIN_FLAGS 0
+#endif
+
 static const th_plugin k_plugin = {
-    TH_PLUGIN_MAGIC, sizeof(th_plugin), TH_ABI_MAJOR, TH_ABI_MINOR, 0,
+    TH_PLUGIN_MAGIC, sizeof(th_plugin), TH_ABI_MAJOR, TH_ABI_MINOR, PLUGIN_FLAGS,
     "typed-example", "Typed C functions example", "1.0.0",
     "Plain C functions offered as tools through the host's libffi bridge.",
     NULL, NULL, tool_count, tool_at, invoke, NULL, get_extension};

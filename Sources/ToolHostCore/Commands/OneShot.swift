@@ -117,6 +117,10 @@ public enum OneShot {
             if plugin.completionsTable != nil { lines.append("  completions: yes") }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }
+        if !host.skippedExamples.isEmpty {
+            lines.append("examples not loaded (--examples loads them): \(host.skippedExamples.count)")
+            for path in host.skippedExamples { lines.append("  \(path)") }
+        }
         if !host.problems.isEmpty {
             lines.append("problems: \(host.problems.count)")
             for problem in host.problems { lines.append("  \(problem)") }
