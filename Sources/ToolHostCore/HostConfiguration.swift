@@ -20,6 +20,10 @@ public struct HostConfiguration: Sendable {
     /// `--examples` / `TOOLHOST_EXAMPLES=1`: load plugins flagged TH_PLUGIN_EXAMPLE from the
     /// default folders too (named files and folders load them anyway).
     public var loadExamples = false
+    /// Whether the server watches its plugin folders for drop-ins (`TOOLHOST_WATCH`: `0` off,
+    /// `poll` the polling fallback instead of inotify).
+    public var watchPlugins = WatchMode.inotify
+    public enum WatchMode: Sendable { case inotify, poll, off }
 
     /// The `plugins` section of the configuration file: plugin id → settings object.
     public var pluginSettings: JSONObject = [:]

@@ -22,7 +22,11 @@ public final class PluginHost: @unchecked Sendable {
     /// shown by `toolhost check`, never a reason to refuse.
     public private(set) var warnings: [PluginProblem] = []
     /// Example plugins (TH_PLUGIN_EXAMPLE) found in the default folders and not loaded.
-    public private(set) var skippedExamples: [String] = []
+    public var skippedExamples: [String] { exampleList.withLock { $0 } }
+    private let exampleList = Mutex<[String]>([])
+    /// One drop-in load at a time.
+    private let liveLoadLock = Mutex(())
+    private let watcherState = Mutex<PluginWatcher?>(nil)
 
     private let registryState = Mutex(ToolRegistry.empty)
     private let liveCalls = Mutex<[ObjectIdentifier: ToolCall]>([:])
@@ -84,32 +88,9 @@ public final class PluginHost: @unchecked Sendable {
             searchPath: configuration.pluginSearchPath, defaultDirectories: configuration.defaultPluginDirectories)
         problems.append(contentsOf: discoveryProblems)
         for candidate in candidates {
-            if NativeManifest.isManifest(candidate.path) {
-                let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
-                problems.append(contentsOf: manifestProblems)
-                if let set {
-                    let risks = NativeManifest.riskWarnings(set, path: candidate.path)
-                    for risk in risks { logger.warning("plugin warning: \(risk)") }
-                    warnings.append(contentsOf: risks)
-                    problems.append(contentsOf: adopt(set.descriptor, path: candidate.path, native: set))
-                }
-                continue
-            }
-            switch PluginLoader.open(candidate.path) {
-            case .failure(let failure):
-                if failure.notAPlugin && !candidate.explicit {
-                    logger.debug("skipping \(candidate.path): not a toolhost plugin")
-                } else {
-                    problems.append(PluginProblem(path: candidate.path, message: failure.reason))
-                }
-            case .success(let descriptor):
-                if !candidate.explicit, !configuration.loadExamples, PluginLoader.read(descriptor).flags & UInt32(TH_PLUGIN_EXAMPLE) != 0 {
-                    logger.info("example plugin \(candidate.path) not loaded: examples load from the default folders only with --examples (or name it with --plugin)")
-                    skippedExamples.append(candidate.path)
-                    continue
-                }
-                problems.append(contentsOf: adopt(descriptor, path: candidate.path))
-            }
+            let (found, cautions) = load(candidate)
+            problems.append(contentsOf: found)
+            warnings.append(contentsOf: cautions)
         }
         let (registry, toolProblems) = rebuildRegistry()
         problems.append(contentsOf: toolProblems)
@@ -117,6 +98,102 @@ public final class PluginHost: @unchecked Sendable {
         problems.append(contentsOf: resourceList.rebuild(plugins).1)
         for problem in problems { logger.error("plugin problem: \(problem)") }
         logger.debug("\(registry.tools.count) tools from \(plugins.count) plugins")
+    }
+
+    /// Starts watching the plugin folders for drop-ins (``PluginWatcher``): the folders
+    /// searched at start, when no `--plugin` file narrowed the search. Once; ``stopWatching()``
+    /// ends it.
+    public func startWatching() {
+        guard configuration.pluginFiles.isEmpty, configuration.watchPlugins != .off else { return }
+        let forcePolling = configuration.watchPlugins == .poll
+        let folders = PluginDiscovery.folders(
+            directories: configuration.pluginDirectories, searchPath: configuration.pluginSearchPath,
+            defaultDirectories: configuration.defaultPluginDirectories
+        ).filter { PluginDiscovery.isDirectory($0.path) }
+        guard !folders.isEmpty else { return }
+        var explicit: [String: Bool] = [:]
+        for folder in folders { explicit[folder.path] = folder.explicit }
+        let table = explicit
+        let watcher = PluginWatcher(folders: folders.map(\.path), forcePolling: forcePolling) { [weak self] change in
+            switch change {
+            case .written(let path): self?.pluginFileChanged(path, removed: false, explicit: table[PluginDiscovery.parent(of: path)] ?? true)
+            case .removed(let path): self?.pluginFileChanged(path, removed: true, explicit: true)
+            }
+        }
+        let previous = watcherState.withLock { state -> PluginWatcher? in
+            let old = state
+            state = watcher
+            return old
+        }
+        previous?.stop()
+        logger.debug("watching \(folders.count) plugin folders for drop-ins")
+    }
+
+    public func stopWatching() {
+        watcherState.withLock { state -> PluginWatcher? in
+            let old = state
+            state = nil
+            return old
+        }?.stop()
+    }
+
+    /// Opens, checks and starts one candidate file (a `.so` or a manifest).
+    /// - Returns: its problems, and its warnings (a manifest's risks).
+    private func load(_ candidate: PluginDiscovery.Candidate) -> (problems: [PluginProblem], warnings: [PluginProblem]) {
+        if NativeManifest.isManifest(candidate.path) {
+            let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
+            guard let set else { return (manifestProblems, []) }
+            let risks = NativeManifest.riskWarnings(set, path: candidate.path)
+            for risk in risks { logger.warning("plugin warning: \(risk)") }
+            return (manifestProblems + adopt(set.descriptor, path: candidate.path, native: set), risks)
+        }
+        switch PluginLoader.open(candidate.path) {
+        case .failure(let failure):
+            if failure.notAPlugin && !candidate.explicit {
+                logger.debug("skipping \(candidate.path): not a toolhost plugin")
+                return ([], [])
+            }
+            return ([PluginProblem(path: candidate.path, message: failure.reason)], [])
+        case .success(let descriptor):
+            if !candidate.explicit, !configuration.loadExamples, PluginLoader.read(descriptor).flags & UInt32(TH_PLUGIN_EXAMPLE) != 0 {
+                logger.info("example plugin \(candidate.path) not loaded: examples load from the default folders only with --examples (or name it with --plugin)")
+                exampleList.withLock { $0.append(candidate.path) }
+                return ([], [])
+            }
+            return (adopt(descriptor, path: candidate.path), [])
+        }
+    }
+
+    /// A file in a plugin folder was written (closed after writing, or renamed into the
+    /// folder) or removed while serving (``PluginWatcher``). A new file loads and its tools,
+    /// prompts and resources join the lists (clients hear list_changed); a file of a plugin
+    /// already loaded cannot be swapped in process (libraries are never unloaded), which is
+    /// said on stderr and to the client's log.
+    func pluginFileChanged(_ path: String, removed: Bool, explicit: Bool) {
+        liveLoadLock.withLock { _ in
+            let real = PluginDiscovery.realPath(path) ?? path
+            if let loaded = plugins.first(where: { $0.path == path || (PluginDiscovery.realPath($0.path) ?? $0.path) == real }) {
+                let what = removed ? "was removed" : "was replaced"
+                let message = "the file of plugin \(loaded.id) (\(path)) \(what) while serving; a plugin running in the host's process cannot be \(removed ? "unloaded" : "reloaded"), so its tools stay as they were until toolhost restarts"
+                logger.warning("\(message)")
+                pluginLogged(loaded, level: .warning, message: message)
+                return
+            }
+            guard !removed else { return }
+            let before = (tools: registry.tools.count, prompts: prompts.prompts.count, resources: resources.resources.count + resources.templates.count)
+            let count = plugins.count
+            let (found, _) = load(PluginDiscovery.Candidate(path: path, explicit: explicit))
+            for problem in found { logger.error("plugin problem: \(problem) (dropped in while serving; the other plugins keep serving)") }
+            guard plugins.count > count else { return }
+            let (registry, toolProblems) = rebuildRegistry()
+            let (prompts, promptProblems) = promptList.rebuild(plugins)
+            let (resources, resourceProblems) = resourceList.rebuild(plugins)
+            for problem in toolProblems + promptProblems + resourceProblems { logger.error("plugin problem: \(problem)") }
+            logger.notice("plugin file \(path) dropped in while serving: \(registry.tools.count - before.tools) tools added")
+            if registry.tools.count != before.tools { handlers.toolsChanged?(registry) }
+            if prompts.prompts.count != before.prompts { handlers.promptsChanged?(prompts) }
+            if resources.resources.count + resources.templates.count != before.resources { handlers.resourcesChanged?(resources) }
+        }
     }
 
     /// Adds a plugin whose descriptor is already in memory (a plugin linked into the process,
@@ -225,6 +302,7 @@ public final class PluginHost: @unchecked Sendable {
     /// Ends every live call as `ending` says, waits for the plugins to release them within
     /// `grace` seconds, then shuts down each plugin that has no call left running.
     public func shutdown(grace: Double, ending: Ending = .immediately(reason: "the server is stopping")) {
+        stopWatching()
         let deadline = monotonicSeconds() + max(0, grace)
         let seconds = JSONNumber(max(0, grace))
         switch ending {

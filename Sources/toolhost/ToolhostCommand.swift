@@ -167,6 +167,11 @@ extension HostSettings {
         var configuration = self.configuration
         configuration.pluginSearchPath = environment["TOOLHOST_PLUGIN_PATH"]
         if environment["TOOLHOST_EXAMPLES"] == "1" { configuration.loadExamples = true }
+        switch environment["TOOLHOST_WATCH"] {
+        case "0"?: configuration.watchPlugins = .off
+        case "poll"?: configuration.watchPlugins = .poll
+        default: break
+        }
         configuration.environment = environment
         if let path = configFile ?? environment["TOOLHOST_CONFIG"] {
             do {

@@ -37,14 +37,7 @@ public enum PluginDiscovery {
             for file in files { add(file, explicit: true) }
             return (result, problems)
         }
-        var folders = directories.map { (path: $0, explicit: true) }
-        if let searchPath {
-            for entry in searchPath.split(separator: ":").map(String.init) where !entry.isEmpty {
-                folders.append((entry, true))
-            }
-        }
-        if folders.isEmpty { folders = defaultDirectories.map { ($0, false) } }
-        for folder in folders {
+        for folder in folders(directories: directories, searchPath: searchPath, defaultDirectories: defaultDirectories) {
             if !isDirectory(folder.path) {
                 if exists(folder.path) {
                     add(folder.path, explicit: true)
@@ -62,6 +55,20 @@ public enum PluginDiscovery {
             }
         }
         return (result, problems)
+    }
+
+    /// The folders searched when no `--plugin` file is given, in order: `--plugin-dir`, then
+    /// `TOOLHOST_PLUGIN_PATH`'s entries (both named by the user), else the default folders.
+    /// (An entry of the search path may also be a file.)
+    public static func folders(directories: [String], searchPath: String?, defaultDirectories: [String]) -> [(path: String, explicit: Bool)] {
+        var folders = directories.map { (path: $0, explicit: true) }
+        if let searchPath {
+            for entry in searchPath.split(separator: ":").map(String.init) where !entry.isEmpty {
+                folders.append((entry, true))
+            }
+        }
+        if folders.isEmpty { folders = defaultDirectories.map { ($0, false) } }
+        return folders
     }
 
     /// The folder of the running executable.

@@ -92,6 +92,7 @@ public final class MCPServer: @unchecked Sendable {
     /// grace period, shut plugins down).
     /// - Returns: the exit status: 0 after end of input, 1 after a read error.
     public func run() -> Int32 {
+        host.startWatching()
         let error = ChunkReader(fd: inputFD).run { chunk in
             feed(chunk)
             return !inputAbandoned.load(ordering: .acquiring)
