@@ -6,7 +6,7 @@ package enum ResourceText {
     /// reachable instead.
     package static func status(_ report: StatusReport) -> String {
         guard report.status == "offline" else { return report.text }
-        return unreachable("## vLLM Server Status ❌", baseURL: report.baseURL, reason: report.problems.first, nothing: "status")
+        return unreachable("## vLLM Server Status ❌", baseURL: report.baseURL, reason: report.problems.first)
     }
 
     /// `vllm://metrics`: the key numbers of `GET /metrics` (`reply`), or why there are none.
@@ -15,11 +15,11 @@ package enum ResourceText {
         let body: [String]
         switch reply {
         case .failure(let error) where error.code == .cannotConnect || error.code == .connectTimeout:
-            return unreachable(heading, baseURL: baseURL, reason: error.message, nothing: "metrics")
+            return unreachable(heading, baseURL: baseURL, reason: error.message)
         case .failure(let error):
             body = ["Reading the metrics failed: \(error.message)"]
         case .success(let reply) where reply.status == 404:
-            body = ["This server has no /metrics route (llama-cpp-python has none, for one), so there are no metrics to show."]
+            body = ["This server has no /metrics route (llama-cpp-python has none), so there are no metrics to show."]
         case .success(let reply) where reply.status != 200:
             body = ["GET /metrics answered HTTP \(reply.status), so there are no metrics to show."]
         case .success(let reply):
@@ -74,10 +74,10 @@ package enum ResourceText {
 
     /// The text of a resource whose server does not answer: which server, why (`reason`, the
     /// connection error, which says what to check), and what to do.
-    static func unreachable(_ heading: String, baseURL: String, reason: String?, nothing: String) -> String {
+    static func unreachable(_ heading: String, baseURL: String, reason: String?) -> String {
         [
             heading, "",
-            "vLLM at \(baseURL) is not reachable, so there is no \(nothing) to show.", "",
+            "vLLM at \(baseURL) is not reachable.", "",
             reason ?? "Check that the server is running and that VLLM_BASE_URL is right.", "",
             "To start a server on this machine, use the start_vllm tool; to use another one, set VLLM_BASE_URL.",
         ].joined(separator: "\n")
