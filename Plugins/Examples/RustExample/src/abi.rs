@@ -26,6 +26,13 @@ pub const TH_ABI_MINOR: u16 = 1;
 pub const TH_PLUGIN_MAGIC: u32 = 0x3150_4854;
 pub const TH_NUL_TERMINATED: usize = usize::MAX;
 
+// th_plugin.flags
+pub const TH_PLUGIN_SERIAL: u32 = 0x1;
+pub const TH_PLUGIN_EXAMPLE: u32 = 0x2; // since 1.1: a demonstration, left out of default discovery
+
+// th_invocation.flags
+pub const TH_CALL_WANTS_PROGRESS: u32 = 0x1;
+
 pub type th_log_level = i32;
 
 #[repr(C)]
