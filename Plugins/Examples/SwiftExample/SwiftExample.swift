@@ -4,6 +4,9 @@
 //   swift_word_count   an ordinary tool: JSON arguments in, result through the host's sinks
 //   swift_fibonacci    a typed function: a @convention(c) Swift function the host calls through
 //                      libffi, with the schema and conversions derived from its C types
+//   swift_summarize    a prompt (ABI 1.1, TH_EXT_PROMPTS) with one required argument
+//   swift-example://about
+//                      a resource (ABI 1.1, TH_EXT_RESOURCES): plain text through result_contents
 //
 // Build:  swift build --product SwiftExample      (→ $(swift build --show-bin-path)/libSwiftExample.so)
 // Load:   toolhost --plugin .build/debug/libSwiftExample.so
@@ -82,6 +85,54 @@ private enum Plugin {
         return table
     }()
 
+    /// The prompt: one, with one required argument.
+    nonisolated(unsafe) static let prompt: UnsafeMutablePointer<th_prompt> = {
+        let argument = UnsafeMutablePointer<th_prompt_argument>.allocate(capacity: 1)
+        argument.initialize(to: th_prompt_argument(
+            struct_size: UInt32(MemoryLayout<th_prompt_argument>.size), flags: UInt32(TH_ARGUMENT_REQUIRED),
+            name: cString("text"), title: cString("Text"), description: cString("the text to summarize")))
+        let prompt = UnsafeMutablePointer<th_prompt>.allocate(capacity: 1)
+        prompt.initialize(to: th_prompt(
+            struct_size: UInt32(MemoryLayout<th_prompt>.size), flags: 0,
+            name: cString("swift_summarize"), title: cString("Summarize"),
+            description: cString("Asks for a summary of a text in three sentences."),
+            arguments: UnsafePointer(argument), argument_count: 1, reserved: 0))
+        return prompt
+    }()
+
+    nonisolated(unsafe) static let prompts: UnsafeMutablePointer<th_prompts> = {
+        let table = UnsafeMutablePointer<th_prompts>.allocate(capacity: 1)
+        table.initialize(to: th_prompts(
+            struct_size: UInt32(MemoryLayout<th_prompts>.size), flags: 0,
+            prompt_count: { _ in 1 },
+            prompt_at: { _, index in index == 0 ? UnsafePointer(Plugin.prompt) : nil },
+            get: { _, call, request in Plugin.getPrompt(call, request) }))
+        return table
+    }()
+
+    /// The resource: one fixed URI, no templates.
+    static let aboutURI = "swift-example://about"
+    nonisolated(unsafe) static let resource: UnsafeMutablePointer<th_resource> = {
+        let resource = UnsafeMutablePointer<th_resource>.allocate(capacity: 1)
+        resource.initialize(to: th_resource(
+            struct_size: UInt32(MemoryLayout<th_resource>.size), flags: 0,
+            uri: cString(aboutURI), name: cString("About the Swift example"), title: nil,
+            description: cString("Which plugin this is, and which host loaded it."),
+            mime_type: cString("text/plain"), size: -1, annotations_json: nil))
+        return resource
+    }()
+
+    nonisolated(unsafe) static let resources: UnsafeMutablePointer<th_resources> = {
+        let table = UnsafeMutablePointer<th_resources>.allocate(capacity: 1)
+        table.initialize(to: th_resources(
+            struct_size: UInt32(MemoryLayout<th_resources>.size), flags: 0,
+            resource_count: { _ in 1 },
+            resource_at: { _, index in index == 0 ? UnsafePointer(Plugin.resource) : nil },
+            template_count: nil, template_at: nil,
+            read: { _, call, request in Plugin.read(call, request) }))
+        return table
+    }()
+
     nonisolated(unsafe) static let descriptor: UnsafeMutablePointer<th_plugin> = {
         var d = th_plugin()
         d.magic = TH_PLUGIN_MAGIC
@@ -100,8 +151,12 @@ private enum Plugin {
         d.tool_at = { _, index in index == 0 ? UnsafePointer(Plugin.tools) : nil }
         d.invoke = { _, call, invocation in Plugin.invoke(call, invocation) }
         d.get_extension = { _, id in
-            guard String(cString: id) == TH_EXT_NATIVE_FUNCTIONS else { return nil }
-            return UnsafeRawPointer(Plugin.natives)
+            switch String(cString: id) {
+            case TH_EXT_NATIVE_FUNCTIONS: UnsafeRawPointer(Plugin.natives)
+            case TH_EXT_PROMPTS: UnsafeRawPointer(Plugin.prompts)
+            case TH_EXT_RESOURCES: UnsafeRawPointer(Plugin.resources)
+            default: nil
+            }
         }
         let pointer = UnsafeMutablePointer<th_plugin>.allocate(capacity: 1)
         pointer.initialize(to: d)
@@ -127,6 +182,58 @@ private enum Plugin {
             _ = "could not read the arguments: \(error)".withCString { host.pointee.result_error(call, $0, strlen($0)) }
             return TH_ERR_INVALID_ARGUMENT
         }
+    }
+}
+
+extension Plugin {
+    /// TH_HOST_HAS in Swift: the host function `field` (one added after ABI 1.0) when the
+    /// host's table reaches past it and it is set. Reads nothing beyond the host's struct_size.
+    static func hostFunction<F>(_ field: KeyPath<th_host, F?>) -> F? {
+        guard let host, let offset = MemoryLayout<th_host>.offset(of: field),
+              Int(host.pointee.struct_size) >= offset + MemoryLayout<F?>.size else { return nil }
+        return UnsafeRawPointer(host).load(fromByteOffset: offset, as: F?.self)
+    }
+
+    struct PromptArguments: Decodable { let text: String }
+    struct TextContent: Encodable { var type = "text"; let text: String }
+
+    /// Answers a prompt request at once: one user message (the host checked that `text` is
+    /// there).
+    static func getPrompt(_ call: OpaquePointer, _ request: UnsafePointer<th_prompt_request>) -> th_status {
+        guard let host, let message = hostFunction(\.result_message) else { return TH_ERR_UNSUPPORTED }
+        guard String(cString: request.pointee.name) == "swift_summarize" else { return TH_ERR_NOT_FOUND }
+        let json = UnsafeRawBufferPointer(start: request.pointee.arguments_json, count: request.pointee.arguments_len)
+        do {
+            let arguments = try JSONDecoder().decode(PromptArguments.self, from: Data(json))
+            let content = try JSONEncoder().encode(TextContent(text: "Summarize this text in three sentences:\n\n\(arguments.text)"))
+            let status = content.withUnsafeBytes { bytes in
+                message(call, "user", bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+            return status == TH_OK ? TH_OK : TH_ERR_INTERNAL
+        } catch {
+            _ = "could not read the arguments: \(error)".withCString { host.pointee.result_error(call, $0, strlen($0)) }
+            return TH_ERR_INVALID_ARGUMENT
+        }
+    }
+
+    /// Answers a read at once with one text item; an unknown URI is TH_ERR_NOT_FOUND.
+    static func read(_ call: OpaquePointer, _ request: UnsafePointer<th_resource_request>) -> th_status {
+        guard let host else { return TH_ERR_INTERNAL }
+        let uri = String(cString: request.pointee.uri)
+        guard uri == aboutURI else {
+            _ = "no resource \(uri)".withCString { host.pointee.result_error(call, $0, strlen($0)) }
+            return TH_ERR_NOT_FOUND
+        }
+        // Field by field: a copy of `host.pointee` would read past an older host's table.
+        let name = String(cString: host.pointee.host_name), version = String(cString: host.pointee.host_version)
+        var text = "The Swift example plugin 1.0.0, loaded by \(name) \(version) (ABI \(host.pointee.abi_major).\(host.pointee.abi_minor))."
+        let status = text.withUTF8 { bytes in
+            guard let contents = hostFunction(\.result_contents) else {
+                return bytes.withMemoryRebound(to: CChar.self) { host.pointee.result_text(call, $0.baseAddress, $0.count) }
+            }
+            return contents(call, nil, "text/plain", bytes.baseAddress, bytes.count, 0)
+        }
+        return status == TH_OK ? TH_OK : TH_ERR_INTERNAL
     }
 }
 

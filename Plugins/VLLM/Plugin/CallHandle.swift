@@ -10,12 +10,17 @@ final class CallHandle: CallContext, @unchecked Sendable {
     private let host: UnsafePointer<th_host>
     private let call: OpaquePointer
     let wantsProgress: Bool
+    /// Set for a resource read: the MIME type its texts are sent with (`result_contents`).
+    private let contentsType: String?
     private let live = Mutex(true)
 
-    init(host: UnsafePointer<th_host>, call: OpaquePointer, wantsProgress: Bool) {
+    /// - Parameter contentsType: for a resource read, the MIME type of its texts; nil for a
+    ///   tool call.
+    init(host: UnsafePointer<th_host>, call: OpaquePointer, wantsProgress: Bool, contentsType: String? = nil) {
         self.host = host
         self.call = call
         self.wantsProgress = wantsProgress
+        self.contentsType = contentsType
     }
 
     var hostSaysCancelled: Bool {
@@ -54,12 +59,22 @@ final class CallHandle: CallContext, @unchecked Sendable {
                 sink(host.pointee.result_error, failure.message)
                 status = Self.status(failure.kind)
             } else {
-                for text in outcome.texts { sink(host.pointee.result_text, text) }
+                for text in outcome.texts {
+                    if let contentsType { contents(text, contentsType) } else { sink(host.pointee.result_text, text) }
+                }
                 if let structured = outcome.structured { sink(host.pointee.result_structured, structured) }
                 status = TH_OK
             }
             host.pointee.complete(call, status)
         }
+    }
+
+    /// One item of a resource read's answer, with its MIME type; as a text item where the host
+    /// has no `result_contents` (it is of ABI 1.1, or it would not have asked, but check).
+    private func contents(_ text: String, _ mimeType: String) {
+        guard let function = host.function(\.result_contents) else { return sink(host.pointee.result_text, text) }
+        var text = text
+        _ = text.withUTF8 { bytes in mimeType.withCString { function(call, nil, $0, bytes.baseAddress, bytes.count, 0) } }
     }
 
     private func sink(_ function: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int) -> th_status, _ text: String) {
@@ -81,5 +96,15 @@ final class CallHandle: CallContext, @unchecked Sendable {
         case .unavailable: TH_ERR_UNAVAILABLE
         case .internal: TH_ERR_INTERNAL
         }
+    }
+}
+
+extension UnsafePointer<th_host> {
+    /// The host function `field`, when the host has it: TH_HOST_HAS in Swift, for functions
+    /// added after ABI 1.0. Reads only within the host's `struct_size`.
+    func function<F>(_ field: KeyPath<th_host, F?>) -> F? {
+        guard let offset = MemoryLayout<th_host>.offset(of: field),
+              Int(pointee.struct_size) >= offset + MemoryLayout<F?>.size else { return nil }
+        return UnsafeRawPointer(self).load(fromByteOffset: offset, as: F?.self)
     }
 }

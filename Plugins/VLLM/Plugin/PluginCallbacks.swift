@@ -38,9 +38,14 @@ enum PluginCallbacks {
         return PluginInstance.from(state).invoke(call, invocation)
     }
 
-    /// The plugin's prompts (TH_EXT_PROMPTS, ABI 1.1); nothing else.
+    /// The plugin's prompts (TH_EXT_PROMPTS) and resources (TH_EXT_RESOURCES), both ABI 1.1;
+    /// nothing else.
     static let getExtension: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>) -> UnsafeRawPointer? = { _, id in
-        String(cString: id) == TH_EXT_PROMPTS ? UnsafeRawPointer(PromptTable.table) : nil
+        switch String(cString: id) {
+        case TH_EXT_PROMPTS: UnsafeRawPointer(PromptTable.table)
+        case TH_EXT_RESOURCES: UnsafeRawPointer(ResourceTable.table)
+        default: nil
+        }
     }
 
     static let cancel: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer) -> Void = { state, call in

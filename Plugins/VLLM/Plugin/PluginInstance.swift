@@ -2,6 +2,14 @@ import Synchronization
 import ToolHostABI
 import VLLMCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The started plugin: the service, the host it reports to, and the calls in flight (so a
 /// cancel hint can reach the task of its call).
 final class PluginInstance: @unchecked Sendable {
@@ -33,16 +41,36 @@ final class PluginInstance: @unchecked Sendable {
     func invoke(_ call: OpaquePointer, _ invocation: UnsafePointer<th_invocation>) -> th_status {
         let inv = invocation.pointee
         guard let tool = ToolCatalog.Tool(rawValue: Int(inv.tool_index)) else {
-            "toolhost-vllm: no tool with index \(inv.tool_index)".withCString { message in
-                _ = host.pointee.result_error(call, message, Int(bitPattern: UInt(TH_NUL_TERMINATED)))
-            }
-            return TH_ERR_UNSUPPORTED
+            return refuse(call, "toolhost-vllm: no tool with index \(inv.tool_index)", TH_ERR_UNSUPPORTED)
         }
         // Borrowed until the call completes; copied so the task owns its input.
         let arguments = Array(UnsafeRawBufferPointer(start: inv.arguments_json, count: inv.arguments_len))
         let handle = CallHandle(host: host, call: call, wantsProgress: inv.flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0)
-        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
         let service = self.service
+        return start(call, handle) { await service.run(tool, arguments: arguments, context: handle) }
+    }
+
+    /// A resource read (TH_EXT_RESOURCES): runs like a tool call, its text sent as contents.
+    func read(_ call: OpaquePointer, _ request: UnsafePointer<th_resource_request>) -> th_status {
+        let uri = String(cString: request.pointee.uri)
+        guard let resource = ResourceCatalog.resource(uri: uri) else {
+            let known = ResourceCatalog.all.map(\.uri).joined(separator: ", ")
+            return refuse(call, "toolhost-vllm: no resource \(uri) (there are \(known))", TH_ERR_NOT_FOUND)
+        }
+        let handle = CallHandle(host: host, call: call, wantsProgress: false, contentsType: ResourceCatalog.definition(resource).mimeType)
+        let service = self.service
+        return start(call, handle) { await service.read(resource) }
+    }
+
+    /// Answers `call` at once with an error.
+    private func refuse(_ call: OpaquePointer, _ message: String, _ status: th_status) -> th_status {
+        _ = message.withCString { host.pointee.result_error(call, $0, strlen($0)) }
+        return status
+    }
+
+    /// Runs `work` as the task of `call`, then completes the call with its outcome.
+    private func start(_ call: OpaquePointer, _ handle: CallHandle, _ work: @escaping @Sendable () async -> ToolOutcome) -> th_status {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(call)))
         // The slot is registered before the task starts, so a cancel hint always finds it (or
         // the call has completed: a hint for an unknown call is ignored, since a later call may
         // reuse the address). The task may run to its end before `Task.immediate` returns.
@@ -54,7 +82,7 @@ final class PluginInstance: @unchecked Sendable {
             if handle.hostSaysCancelled {
                 outcome = .failure(.cancelled, "The call was cancelled.")
             } else {
-                outcome = await service.run(tool, arguments: arguments, context: handle)
+                outcome = await work()
             }
             self.finished(key)
             handle.finish(outcome)

@@ -89,8 +89,7 @@ enum PromptTable {
     /// Answers a prompt request at once.
     private static func answer(_ host: UnsafePointer<th_host>, _ call: OpaquePointer, _ request: th_prompt_request) -> th_status {
         // A host of ABI 1.0 never asks for prompts; check the function anyway (TH_HOST_HAS).
-        let end = MemoryLayout<th_host>.offset(of: \th_host.result_message)! + MemoryLayout<UnsafeRawPointer>.size
-        guard Int(host.pointee.struct_size) >= end, let message = host.pointee.result_message else { return TH_ERR_UNSUPPORTED }
+        guard let message = host.function(\.result_message) else { return TH_ERR_UNSUPPORTED }
         let name = String(cString: request.name)
         guard let prompt = all.first(where: { $0.name == name }) else { return TH_ERR_NOT_FOUND }
         let bytes = UnsafeRawBufferPointer(start: request.arguments_json, count: request.arguments_len)

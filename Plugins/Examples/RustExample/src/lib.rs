@@ -5,6 +5,10 @@
 //!   rust_isqrt     a typed function: u64 → u64, schema and conversions derived by the host
 //!   rust_reverse   a typed function returning a string the host hands back to
 //!                  `rust_free_string` once it has copied it
+//!   rust_explain   a prompt (ABI 1.1, "th.prompts.v1") with one required argument
+//!   rust-example://about
+//!                  a resource (ABI 1.1, "th.resources.v1"): plain text read through
+//!                  `result_contents`
 //!
 //! Panics never cross into the host: the release profile aborts, and `invoke` catches them.
 
@@ -191,6 +195,148 @@ static NATIVE_TABLE: Static<th_native_functions> = Static(th_native_functions {
     functions: &FUNCTIONS.0 as *const th_native_function,
 });
 
+// ---- a prompt (ABI 1.1) ----------------------------------------------------------------
+
+/// `text` as a JSON string literal, quotes included.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+static EXPLAIN_ARGS: Static<[th_prompt_argument; 1]> = Static([th_prompt_argument {
+    struct_size: std::mem::size_of::<th_prompt_argument>() as u32,
+    flags: TH_ARGUMENT_REQUIRED,
+    name: c"topic".as_ptr(),
+    title: c"Topic".as_ptr(),
+    description: c"what to explain".as_ptr(),
+}]);
+
+static PROMPTS: Static<[th_prompt; 1]> = Static([th_prompt {
+    struct_size: std::mem::size_of::<th_prompt>() as u32,
+    flags: 0,
+    name: c"rust_explain".as_ptr(),
+    title: c"Explain simply".as_ptr(),
+    description: c"Asks for a simple explanation of a topic, with one example.".as_ptr(),
+    arguments: &EXPLAIN_ARGS.0 as *const th_prompt_argument,
+    argument_count: 1,
+    reserved: 0,
+}]);
+
+unsafe extern "C" fn prompt_count(_state: *mut c_void) -> u32 {
+    PROMPTS.0.len() as u32
+}
+
+unsafe extern "C" fn prompt_at(_state: *mut c_void, index: u32) -> *const th_prompt {
+    PROMPTS.0.get(index as usize).map_or(std::ptr::null(), |p| p as *const th_prompt)
+}
+
+/// Answers a prompt request at once: one user message. The host has checked that the
+/// required argument is there.
+unsafe extern "C" fn get_prompt(_state: *mut c_void, call: *mut th_call, request: *const th_prompt_request) -> th_status {
+    let host = HOST.load(Ordering::Acquire);
+    if host.is_null() || request.is_null() {
+        return TH_ERR_INTERNAL;
+    }
+    let Some(message) = host_fn!(host, result_message) else { return TH_ERR_UNSUPPORTED };
+    let request = &*request;
+    if CStr::from_ptr(request.name) != c"rust_explain" {
+        return TH_ERR_NOT_FOUND;
+    }
+    let bytes = std::slice::from_raw_parts(request.arguments_json as *const u8, request.arguments_len);
+    let topic = std::panic::catch_unwind(|| string_member(std::str::from_utf8(bytes).ok()?, "topic"));
+    let Ok(Some(topic)) = topic else {
+        return error_result(&*host, call, "could not read `topic` from the arguments");
+    };
+    let text = format!("Explain {topic} in simple terms, for someone new to it, with one short example.");
+    let content = format!("{{\"type\":\"text\",\"text\":{}}}", json_string(&text));
+    match message(call, c"user".as_ptr(), content.as_ptr() as *const c_char, content.len()) {
+        TH_OK => TH_OK,
+        _ => TH_ERR_INTERNAL,
+    }
+}
+
+static PROMPT_TABLE: Static<th_prompts> = Static(th_prompts {
+    struct_size: std::mem::size_of::<th_prompts>() as u32,
+    flags: 0,
+    prompt_count: Some(prompt_count),
+    prompt_at: Some(prompt_at),
+    get: Some(get_prompt),
+});
+
+// ---- a resource (ABI 1.1) --------------------------------------------------------------
+
+const ABOUT_URI: &CStr = c"rust-example://about";
+
+static RESOURCES: Static<[th_resource; 1]> = Static([th_resource {
+    struct_size: std::mem::size_of::<th_resource>() as u32,
+    flags: 0,
+    uri: ABOUT_URI.as_ptr(),
+    name: c"About the Rust example".as_ptr(),
+    title: std::ptr::null(),
+    description: c"Which plugin this is, and which host loaded it.".as_ptr(),
+    mime_type: c"text/plain".as_ptr(),
+    size: -1,
+    annotations_json: std::ptr::null(),
+}]);
+
+unsafe extern "C" fn resource_count(_state: *mut c_void) -> u32 {
+    RESOURCES.0.len() as u32
+}
+
+unsafe extern "C" fn resource_at(_state: *mut c_void, index: u32) -> *const th_resource {
+    RESOURCES.0.get(index as usize).map_or(std::ptr::null(), |r| r as *const th_resource)
+}
+
+/// Answers a read at once with one text item; an unknown URI is TH_ERR_NOT_FOUND.
+unsafe extern "C" fn read_resource(_state: *mut c_void, call: *mut th_call, request: *const th_resource_request) -> th_status {
+    let host = HOST.load(Ordering::Acquire);
+    if host.is_null() || request.is_null() {
+        return TH_ERR_INTERNAL;
+    }
+    let uri = CStr::from_ptr((*request).uri);
+    if uri != ABOUT_URI {
+        error_result(&*host, call, &format!("no resource {}", uri.to_string_lossy()));
+        return TH_ERR_NOT_FOUND;
+    }
+    let text = format!(
+        "The Rust example plugin 1.0.0, loaded by {} {} (ABI {}.{}).",
+        CStr::from_ptr((*host).host_name).to_string_lossy(),
+        CStr::from_ptr((*host).host_version).to_string_lossy(),
+        (*host).abi_major,
+        (*host).abi_minor
+    );
+    match host_fn!(host, result_contents) {
+        Some(contents) => match contents(call, std::ptr::null(), c"text/plain".as_ptr(), text.as_ptr() as *const c_void, text.len(), 0) {
+            TH_OK => TH_OK,
+            _ => TH_ERR_INTERNAL,
+        },
+        None => text_result(&*host, call, &text),
+    }
+}
+
+static RESOURCE_TABLE: Static<th_resources> = Static(th_resources {
+    struct_size: std::mem::size_of::<th_resources>() as u32,
+    flags: 0,
+    resource_count: Some(resource_count),
+    resource_at: Some(resource_at),
+    template_count: None,
+    template_at: None,
+    read: Some(read_resource),
+});
+
 // ---- the descriptor ------------------------------------------------------------------
 
 unsafe extern "C" fn init(host: *const th_host, _state: *mut *mut c_void) -> th_status {
@@ -207,8 +353,16 @@ unsafe extern "C" fn tool_at(_state: *mut c_void, index: u32) -> *const th_tool 
 }
 
 unsafe extern "C" fn get_extension(_state: *mut c_void, id: *const c_char) -> *const c_void {
-    if !id.is_null() && CStr::from_ptr(id) == TH_EXT_NATIVE_FUNCTIONS {
+    if id.is_null() {
+        return std::ptr::null();
+    }
+    let id = CStr::from_ptr(id);
+    if id == TH_EXT_NATIVE_FUNCTIONS {
         &NATIVE_TABLE.0 as *const th_native_functions as *const c_void
+    } else if id == TH_EXT_PROMPTS {
+        &PROMPT_TABLE.0 as *const th_prompts as *const c_void
+    } else if id == TH_EXT_RESOURCES {
+        &RESOURCE_TABLE.0 as *const th_resources as *const c_void
     } else {
         std::ptr::null()
     }
@@ -237,4 +391,35 @@ static PLUGIN: Static<th_plugin> = Static(th_plugin {
 #[no_mangle]
 pub extern "C" fn th_plugin_entry_v1() -> *const th_plugin {
     &PLUGIN.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_read_back_as_written() {
+        for text in ["plain", "quote \" backslash \\ newline \n tab \t", "bell \u{7} and 😀"] {
+            let json = format!("{{\"k\":{}}}", json_string(text));
+            assert_eq!(string_member(&json, "k").as_deref(), Some(text), "{json}");
+        }
+    }
+
+    unsafe extern "C" fn no_contents(_: *mut th_call, _: *const c_char, _: *const c_char, _: *const c_void, _: usize, _: u32) -> th_status {
+        TH_OK
+    }
+
+    /// A host of ABI 1.0 has a shorter table: host_fn! must not read the 1.1 fields.
+    #[test]
+    fn host_fn_reads_only_what_the_host_has() {
+        let mut host: th_host = unsafe { std::mem::zeroed() };
+        host.result_contents = Some(no_contents);
+        host.struct_size = std::mem::size_of::<th_host>() as u32;
+        assert!(unsafe { host_fn!(&host, result_contents) }.is_some());
+        host.struct_size = std::mem::offset_of!(th_host, result_message) as u32; // a 1.0 host
+        assert!(unsafe { host_fn!(&host, result_contents) }.is_none());
+        host.struct_size = std::mem::size_of::<th_host>() as u32;
+        host.result_contents = None;
+        assert!(unsafe { host_fn!(&host, result_contents) }.is_none());
+    }
 }

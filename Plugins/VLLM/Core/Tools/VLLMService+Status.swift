@@ -1,17 +1,9 @@
 import ToolHostJSON
 
 extension VLLMService {
-    /// `vllm_status`: health, version, models and key metrics, read in parallel. Routes a
-    /// server lacks (llama.cpp has no `/version`, llama-cpp-python no `/health` or `/metrics`)
-    /// are noted, not fatal.
+    /// `vllm_status`: the report, as a failure when nothing answers.
     func status() async -> ToolOutcome {
-        async let healthReply = attempt { () async throws(UpstreamError) in try await client.get("/health", what: "GET /health") }
-        async let versionReply = attempt { () async throws(UpstreamError) in try await client.get("/version", what: "GET /version") }
-        async let metricsReply = attempt { () async throws(UpstreamError) in try await client.get("/metrics", what: "GET /metrics") }
-        async let modelList = attempt { () async throws(UpstreamError) in try await client.fetchModels() }
-        let report = StatusReport.build(
-            baseURL: configuration.displayBaseURL,
-            health: await healthReply, version: await versionReply, metrics: await metricsReply, models: await modelList)
+        let report = await statusReport()
         var outcome = ToolOutcome(texts: [report.text], structured: report.json.jsonText)
         if report.status == "offline" {
             outcome.failure = ToolFailure(.unavailable, report.text)
@@ -20,7 +12,20 @@ extension VLLMService {
         return outcome
     }
 
-    private func attempt<T: Sendable>(_ body: () async throws(UpstreamError) -> T) async -> Result<T, UpstreamError> {
+    /// Health, version, models and key metrics, read in parallel (for `vllm_status` and
+    /// `vllm://status`). Routes a server lacks (llama.cpp has no `/version`, llama-cpp-python no
+    /// `/health` or `/metrics`) are noted, not fatal.
+    func statusReport() async -> StatusReport {
+        async let healthReply = attempt { () async throws(UpstreamError) in try await client.get("/health", what: "GET /health") }
+        async let versionReply = attempt { () async throws(UpstreamError) in try await client.get("/version", what: "GET /version") }
+        async let metricsReply = attempt { () async throws(UpstreamError) in try await client.get("/metrics", what: "GET /metrics") }
+        async let modelList = attempt { () async throws(UpstreamError) in try await client.fetchModels() }
+        return StatusReport.build(
+            baseURL: configuration.displayBaseURL,
+            health: await healthReply, version: await versionReply, metrics: await metricsReply, models: await modelList)
+    }
+
+    func attempt<T: Sendable>(_ body: () async throws(UpstreamError) -> T) async -> Result<T, UpstreamError> {
         do throws(UpstreamError) {
             return .success(try await body())
         } catch {
@@ -155,31 +160,11 @@ package struct StatusReport: Sendable {
             lines.append("**Health:** \(health)")
         }
         if !models.isEmpty { lines.append("**Models:** \(models.joined(separator: ", "))") }
-        if let metrics {
-            lines += ["", "### Metrics"]
-            func add(_ label: String, _ value: Double?) {
-                if let value { lines.append("- \(label): \(Self.number(value))") }
-            }
-            add("Requests running", metrics.requestsRunning)
-            add("Requests waiting", metrics.requestsWaiting)
-            if let usage = metrics.kvCacheUsage { lines.append("- KV-cache usage: \(Self.number(usage * 100))%") }
-            add("Prompt tokens (total)", metrics.promptTokensTotal)
-            add("Generation tokens (total)", metrics.generationTokensTotal)
-            add("Preemptions (total)", metrics.preemptionsTotal)
-            if let finished = metrics.requestsFinished {
-                lines.append("- Finished requests: " + finished.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.number($0.value))" }.joined(separator: ", "))
-            }
-        }
+        if let metrics { lines += ["", "### Metrics"] + metrics.lines }
         if !problems.isEmpty || !notes.isEmpty {
             lines += [""] + problems.map { "**Error:** \($0)" } + notes.map { "**Note:** \($0)" }
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        let rounded = (value * 10).rounded() / 10
-        return String(rounded)
     }
 }
 

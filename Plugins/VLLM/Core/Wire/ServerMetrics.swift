@@ -34,6 +34,32 @@ package struct ServerMetrics: Sendable, Equatable {
         ])
     }
 
+    /// The numbers the server reported, one `- label: value` line each, for people (the status
+    /// report and `vllm://metrics`).
+    package var lines: [String] {
+        var lines: [String] = []
+        func add(_ label: String, _ value: Double?) {
+            if let value { lines.append("- \(label): \(Self.number(value))") }
+        }
+        add("Requests running", requestsRunning)
+        add("Requests waiting", requestsWaiting)
+        if let usage = kvCacheUsage { lines.append("- KV-cache usage: \(Self.number(usage * 100))%") }
+        add("Prompt tokens (total)", promptTokensTotal)
+        add("Generation tokens (total)", generationTokensTotal)
+        add("Preemptions (total)", preemptionsTotal)
+        if let finished = requestsFinished {
+            lines.append("- Finished requests: " + finished.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.number($0.value))" }.joined(separator: ", "))
+        }
+        return lines
+    }
+
+    /// Whole numbers as integers, others to one decimal.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        let rounded = (value * 10).rounded() / 10
+        return String(rounded)
+    }
+
     /// The key metrics in `samples`, or nil when none of the known names is there.
     package static func summarize(_ samples: [PrometheusSample]) -> ServerMetrics? {
         var byName: [String: [PrometheusSample]] = [:]
