@@ -84,7 +84,7 @@ let package = Package(
             dependencies: ["ToolHostABI"],
             path: "Plugins/Examples/SwiftExample",
             exclude: ["exports.map"],
-            swiftSettings: strict,
+            swiftSettings: strict + [.define("TOOLHOST_DEMO_BUILD")],
             // Like the vLLM plugin: the Swift runtime linked in, so the library needs no
             // toolchain at run time and shares nothing with the host but the C ABI.
             linkerSettings: [

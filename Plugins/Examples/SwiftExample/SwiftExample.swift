@@ -139,6 +139,11 @@ private enum Plugin {
         d.struct_size = UInt32(MemoryLayout<th_plugin>.size)
         d.abi_major = UInt16(TH_ABI_MAJOR)
         d.abi_minor = UInt16(TH_ABI_MINOR)
+        #if TOOLHOST_DEMO_BUILD
+        // The project's own build marks its copy as an example (no demo tools for clients that
+        // start toolhost without arguments); a copy of this file is an ordinary plugin.
+        d.flags = UInt32(TH_PLUGIN_EXAMPLE)
+        #endif
         d.id = cString("swift-example")
         d.name = cString("Swift example")
         d.version = cString("1.0.0")
