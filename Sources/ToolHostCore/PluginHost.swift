@@ -267,26 +267,29 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     private func release(_ call: ToolCall) {
-        let remaining = liveCalls.withLock { live -> Int in
-            live[ObjectIdentifier(call)] = nil
-            return live.count
-        }
-        if remaining == 0, liveRequests.withLock({ $0.isEmpty }) { releasedSignal.withLock { releasedSignal.broadcast() } }
-        handlers.callReleased?(remaining)
+        liveCalls.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(call)) }
+        released()
     }
 
-    public var liveCallCount: Int { liveCalls.withLock { $0.count } }
+    /// Tool calls and other plugin requests the plugins still hold (what
+    /// `--max-calls-in-flight` limits, and what shutdown waits for).
+    public var liveCallCount: Int { liveCalls.withLock { $0.count } + liveRequests.withLock { $0.count } }
+
+    /// A call or request was released: shutdown may be waiting for the last one, the reader for
+    /// room.
+    private func released() {
+        let remaining = liveCallCount
+        if remaining == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
+        handlers.callReleased?(remaining)
+    }
 
     func requestStarted(_ request: PluginRequest) {
         liveRequests.withLock { $0[ObjectIdentifier(request)] = request }
     }
 
     func requestFinished(_ request: PluginRequest) {
-        let remaining = liveRequests.withLock { live -> Int in
-            live[ObjectIdentifier(request)] = nil
-            return live.count
-        }
-        if remaining == 0, liveCallCount == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
+        liveRequests.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(request)) }
+        released()
     }
 
     /// How running calls are ended at shutdown.

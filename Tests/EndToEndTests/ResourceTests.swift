@@ -121,6 +121,30 @@ import Testing
         #expect((try session.result("resources/read", ["uri": "fixture://notes"])["contents"] as? [Any])?.count == 1)
     }
 
+    @Test func aReadObeysTheCallTimeoutAndTheCallLimitLikeAToolCall() throws {
+        // --call-timeout: the slow read (200 ms) is answered with a timeout error and cancelled.
+        let timed = try MCPTestClient.start(plugins: [try Self.plugin()], arguments: ["--call-timeout", "0.05"])
+        try timed.initialize()
+        let response = try timed.request("resources/read", ["uri": "fixture://slow"])
+        let error = try #require(response["error"] as? JSONDict, "\(response)")
+        #expect(error["code"] as? Int == -32603)
+        #expect((error["message"] as? String ?? "").contains("did not answer resource fixture://slow within 0.05 s (toolhost --call-timeout)"), "\(error)")
+        #expect((try timed.result("resources/read", ["uri": "fixture://notes"])["contents"] as? [Any])?.count == 1, "and it keeps serving")
+
+        // --max-calls-in-flight 1: the second read waits for the first; both are answered once.
+        let limited = try MCPTestClient.start(plugins: [try Self.plugin()], arguments: ["--max-calls-in-flight", "1"])
+        try limited.initialize()
+        let first = limited.sendRequest("resources/read", ["uri": "fixture://slow"])
+        let second = limited.sendRequest("resources/read", ["uri": "fixture://slow"])
+        let third = limited.sendRequest("prompts/get", ["name": "greet", "arguments": ["name": "x"]])
+        for id in [first, second, third] {
+            let answer = try limited.response(to: id)
+            #expect(answer["result"] != nil, "\(answer)")
+        }
+        limited.drain(for: 0.3)
+        #expect(limited.unclaimedResponses.isEmpty, "exactly one answer each: \(limited.unclaimedResponses)")
+    }
+
     @Test func subscribersHearOfUpdatesAndListChangesInTheHandshakeEra() throws {
         let session = try Session(revision: "2025-11-25", plugins: [try Self.plugin()])
         let client = session.client

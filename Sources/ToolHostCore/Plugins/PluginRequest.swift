@@ -146,6 +146,10 @@ public final class PluginRequest: @unchecked Sendable {
 
     public var isCancelled: Bool { state.withLock { $0.lifecycle.isCancelled } }
 
+    /// The host answers before the plugin did (a deadline): the plugin's answer will be
+    /// dropped. False when it was answered already.
+    func answerEarly() -> Bool { state.withLock { $0.lifecycle.answerEarly() } }
+
     /// Marks the request cancelled and passes the hint to the plugin once it has started.
     func cancel() {
         if state.withLock({ $0.lifecycle.cancel() }) == .hintPlugin { plugin.cancelHint(handle) }
@@ -210,25 +214,30 @@ public final class PluginRequest: @unchecked Sendable {
     }
 
     private func pluginFinished(_ status: Int32) {
-        let outcome = state.withLock { s -> Outcome? in
-            // Requests are never answered early, so a first finish always answers.
-            guard case .answerAndRelease(let cancelled) = s.lifecycle.finish() else { return nil }
+        let result = state.withLock { s -> (Outcome, Bool)? in
+            let answer: Bool
             var outcome = s.outcome
+            switch s.lifecycle.finish() {
+            case .completedTwice: return nil
+            case .release: answer = false  // answered early (a deadline): the result is dropped
+            case .answerAndRelease(let cancelled):
+                answer = true
+                outcome.cancelled = cancelled
+            }
             outcome.status = status
-            outcome.cancelled = cancelled
             if status < 0, outcome.errorMessage == nil {
                 outcome.errorMessage = "plugin \(plugin.id) could not answer \(subject) (\(ABIStatus.name(status)))"
             }
-            return outcome
+            return (outcome, answer)
         }
-        guard let outcome else {
+        guard let (outcome, answer) = result else {
             plugin.warnMisuse("completed \(subject) more than once")
             return
         }
         // Answered on a host thread: the plugin's thread must not wait on the client.
         guard let host = plugin.owner else { return }
         host.pool.submit { [self] in
-            finish(self, outcome)
+            if answer { finish(self, outcome) }
             host.requestFinished(self)
         }
     }

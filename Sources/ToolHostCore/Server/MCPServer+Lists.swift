@@ -1,3 +1,4 @@
+import Dispatch
 import ToolHostABI
 
 /// What `tools/list`, `prompts/list`, `resources/list` and `resources/templates/list` share:
@@ -27,10 +28,30 @@ extension MCPServer {
     }
 
     /// Starts `request` (built with ``answerWhenFinished(_:_:)`` as its finish) and tracks it
-    /// under the request's id, so that a cancellation reaches it.
+    /// under the request's id, so that a cancellation reaches it. Like a tool call it counts
+    /// against `--max-calls-in-flight` and has `--call-timeout` to answer.
     func start(_ request: PluginRequest, _ context: RequestContext) {
+        guard waitForCapacity() else {
+            reply(context, error: notRunError)
+            return
+        }
         track(context.id, .request(request))
         request.start(host: host)
+        guard let seconds = configuration.callTimeout else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak request] in
+            guard let self, let request else { return }
+            let current = inFlight.withLock { table -> Bool in
+                guard case .request(let r)? = table[context.id], r === request, request.answerEarly() else { return false }
+                table[context.id] = nil
+                return true
+            }
+            guard current else { return }
+            logger.warning("request \(context.id) (\(request.subject)) passed its \(seconds) s deadline; cancelling it")
+            reply(context, error: RPCError(
+                RPCErrorCode.internalError,
+                "Request timed out: plugin \(request.plugin.id) did not answer \(request.subject) within \(JSONNumber(seconds)) s (toolhost --call-timeout); it was cancelled"))
+            request.cancel()
+        }
     }
 
     /// The finish of a plugin request: unless the client cancelled it (then nothing is sent),

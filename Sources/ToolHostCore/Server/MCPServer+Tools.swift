@@ -30,9 +30,7 @@ extension MCPServer {
         }
 
         guard waitForCapacity() else {
-            reply(context, error: RPCError(
-                RPCErrorCode.internalError,
-                "Request not run: the client closed its input while \(configuration.maxCallsInFlight) calls were still running (toolhost --max-calls-in-flight); the server is stopping"))
+            reply(context, error: notRunError)
             return
         }
         var progress: (@Sendable (Double, Double?, String?) -> Void)?

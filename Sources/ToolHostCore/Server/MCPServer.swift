@@ -247,6 +247,14 @@ public final class MCPServer: @unchecked Sendable {
     /// up meanwhile is noticed at once: the calls running get the grace period to finish, then
     /// the reader gives up on the input.
     /// - Returns: false when the reader gave up (the request in hand must not run).
+    /// The answer to a request read but not run because the reader gave up on the input while
+    /// waiting for room (``waitForCapacity()``).
+    var notRunError: RPCError {
+        RPCError(
+            RPCErrorCode.internalError,
+            "Request not run: the client closed its input while \(configuration.maxCallsInFlight) calls were still running (toolhost --max-calls-in-flight); the server is stopping")
+    }
+
     func waitForCapacity() -> Bool {
         let limit = configuration.maxCallsInFlight
         guard host.liveCallCount >= limit else { return true }
