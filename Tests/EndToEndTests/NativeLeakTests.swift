@@ -95,10 +95,13 @@ struct NativeLeakTests {
         #expect(goodMany.definitelyLostBytes == goodFew.definitelyLostBytes)
         #expect(!goodMany.recordMentions("fx_shout") && !goodMany.recordMentions("fx_dup"))
 
-        // The control: 38 more strings of 263 bytes each are never freed.
+        // The control: 38 more strings of 263 bytes each are never freed. Valgrind counts a block
+        // as "definitely lost" only when no pointer to it is left anywhere; the last string or
+        // two can still be pointed to from a stack slot or a reused buffer at exit (seen once in
+        // a few dozen runs on a loaded machine: 37 of 38), so two are allowed to escape the count.
         let wrongFew = try measure(plugin: wrong, rounds: 2, calls: calls)
         let wrongMany = try measure(plugin: wrong, rounds: 40, calls: calls)
-        #expect(wrongMany.definitelyLostBytes - wrongFew.definitelyLostBytes >= 38 * 263)
+        #expect(wrongMany.definitelyLostBytes - wrongFew.definitelyLostBytes >= 36 * 263)
         #expect(wrongMany.recordMentions("fx_shout"))
     }
 }
