@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -539,6 +540,7 @@ class Scenario:
         await self.run_check("prompts", self.check_prompts, 2 * step)
         await self.run_check("resources", self.check_resources, 4 * step)
         await self.run_check("complete", self.check_complete, step)
+        await self.run_check("dropin", self.check_dropin, 3 * step)
         await self.run_check("wire_shape", self.check_wire_shape, 1)
 
     # -- checks -----------------------------------------------------------------------
@@ -804,6 +806,42 @@ class Scenario:
             raise CheckFailed("completion/complete lacks the expected value", values=values, want=want)
         return {"values": values}
 
+    async def check_dropin(self) -> dict[str, Any]:
+        """A plugin file renamed into the server's --plugin-dir while serving: the client hears
+        notifications/tools/list_changed (on a listen stream in 2026-07-28) and lists its tool.
+        The file is removed again afterwards, so the next run's server starts without it."""
+        if not self.opts.dropin:
+            raise CheckSkipped("no --dropin FILE:DIR:TOOL given")
+        source, folder, tool = self.opts.dropin.split(":")
+        target = os.path.join(folder, "interop-dropin.so")
+        part = os.path.join(folder, ".interop-dropin.so.part")
+        since = self.wire.now()
+
+        def is_changed(e: WireEvent) -> bool:
+            return e.direction == "s2c" and e.method == "notifications/tools/list_changed"
+
+        async def drop_and_wait() -> WireEvent | None:
+            shutil.copyfile(source, part)
+            os.rename(part, target)
+            return await self.wire.wait_for(is_changed, self.opts.step_timeout, since)
+
+        try:
+            if self.sdk.is_modern:
+                async with self.sdk.listen_tools():
+                    changed = await drop_and_wait()
+            else:
+                changed = await drop_and_wait()
+            if changed is None:
+                raise CheckFailed("no notifications/tools/list_changed after a plugin was dropped in", folder=folder)
+            names = [t.get("name") for t in await self.sdk.list_tools()]
+            if tool not in names:
+                raise CheckFailed("the dropped-in plugin's tool is not listed", want=tool, listed=names)
+        finally:
+            for path in (target, part):
+                if os.path.exists(path):
+                    os.remove(path)
+        return {"tool": tool, "listed_after_ms": round((changed.t - since) * 1000, 1)}
+
     async def check_unknown_tool(self) -> dict[str, Any]:
         expect = self.opts.expect_unknown_tool
         try:
@@ -938,6 +976,12 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--resource", default="example://about", help="a resource with text contents")
     tools.add_argument("--template", default="example://greeting/{name}", help="a template read with its variable 'Ada'; '' to skip")
     tools.add_argument("--complete", default="explain:audience:b:beginners", help="PROMPT:ARGUMENT:TYPED:EXPECTED")
+    tools.add_argument(
+        "--dropin",
+        default="",
+        metavar="FILE:DIR:TOOL",
+        help="copy plugin FILE into the server's --plugin-dir DIR while serving and expect TOOL to appear",
+    )
     tools.add_argument(
         "--expect-unknown-tool",
         choices=("either", "rpc-error", "is-error"),
