@@ -232,18 +232,19 @@ struct Tools: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the merged tools/list of all plugins as JSON.")
 
     @OptionGroup var options: HostOptions
-
-    @Option(help: "Shape the list for this MCP revision.")
-    var protocolVersion: String = ProtocolRevision.latestHandshake.rawValue
+    @OptionGroup var revision: RevisionOption
 
     func run() throws {
-        guard let revision = ProtocolRevision(rawValue: protocolVersion) else {
-            throw ValidationError("unknown protocol revision \(protocolVersion); known: \(ProtocolRevision.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let host = try options.makeHost()
-        print(JSONWriter.string(OneShot.toolList(host, revision: revision), pretty: true))
-        host.shutdown(grace: 0)
+        try printList(options, revision, OneShot.toolList)
     }
+}
+
+/// Loads the plugins and prints one of the merged lists, shaped for `--protocol-version`.
+private func printList(_ options: HostOptions, _ revision: RevisionOption, _ list: (PluginHost, ProtocolRevision) -> JSON) throws {
+    let revision = try revision.revision()
+    let host = try options.makeHost()
+    print(JSONWriter.string(list(host, revision), pretty: true))
+    host.shutdown(grace: 0)
 }
 
 struct Call: ParsableCommand {
@@ -309,10 +310,7 @@ struct Resources: ParsableCommand {
     @OptionGroup var revision: RevisionOption
 
     func run() throws {
-        let revision = try revision.revision()
-        let host = try options.makeHost()
-        print(JSONWriter.string(OneShot.resourceList(host, revision: revision), pretty: true))
-        host.shutdown(grace: 0)
+        try printList(options, revision, OneShot.resourceList)
     }
 }
 
@@ -323,22 +321,21 @@ struct Prompts: ParsableCommand {
     @OptionGroup var revision: RevisionOption
 
     func run() throws {
-        let revision = try revision.revision()
-        let host = try options.makeHost()
-        print(JSONWriter.string(OneShot.promptList(host, revision: revision), pretty: true))
-        host.shutdown(grace: 0)
+        try printList(options, revision, OneShot.promptList)
     }
 }
 
 /// Runs one request through an in-process server and prints its result.
+/// - Parameter hint: what to do when it fails, after the server's error.
 /// - Throws: exit status 2 when the request fails (the error goes to stderr).
-private func runRequest(_ options: HostOptions, command: String, method: String, params: JSON, json: Bool, text: (JSON) -> String) throws {
+private func runRequest(_ options: HostOptions, command: String, method: String, params: JSON, json: Bool,
+                        hint: String, text: (JSON) -> String) throws {
     let host = try options.makeHost()
     switch OneShot.request(host, method: method, params: params) {
     case .success(let result):
         print(json ? JSONWriter.string(result, pretty: true) : text(result))
     case .failure(let failure):
-        writeStderr("toolhost \(command): \(failure)")
+        writeStderr("toolhost \(command): \(failure) (\(hint))")
         throw ExitCode(2)
     }
 }
@@ -358,7 +355,7 @@ struct Read: ParsableCommand {
 
     func run() throws {
         try runRequest(options, command: "read", method: "resources/read", params: .object(["uri": .string(uri)]),
-                       json: json, text: OneShot.contentsText)
+                       json: json, hint: "`toolhost resources` lists the URIs and templates", text: OneShot.contentsText)
     }
 }
 
@@ -380,11 +377,11 @@ struct Prompt: ParsableCommand {
 
     func run() throws {
         guard let parsed = try? JSONParser.parse(arguments), case .object = parsed else {
-            writeStderr("toolhost prompt: the arguments are not a JSON object")
+            writeStderr("toolhost prompt: the arguments are not a JSON object of strings, e.g. '{\"topic\":\"tides\"}'")
             throw ExitCode(2)
         }
         try runRequest(options, command: "prompt", method: "prompts/get", params: .object(["name": .string(name), "arguments": parsed]),
-                       json: json, text: OneShot.messagesText)
+                       json: json, hint: "`toolhost prompts` lists the prompts and their arguments", text: OneShot.messagesText)
     }
 }
 

@@ -40,12 +40,7 @@ extension MCPServer {
         guard let seconds = configuration.callTimeout else { return }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak request] in
             guard let self, let request else { return }
-            let current = inFlight.withLock { table -> Bool in
-                guard case .request(let r)? = table[context.id], r === request, request.answerEarly() else { return false }
-                table[context.id] = nil
-                return true
-            }
-            guard current else { return }
+            guard claim(context.id, { $0.isRequest(request) && request.answerEarly() }) else { return }
             logger.warning("request \(context.id) (\(request.subject)) passed its \(seconds) s deadline; cancelling it")
             reply(context, error: RPCError(
                 RPCErrorCode.internalError,
@@ -61,12 +56,7 @@ extension MCPServer {
                             _ answer: @escaping @Sendable (PluginRequest.Outcome) -> JSONObject) -> @Sendable (PluginRequest, PluginRequest.Outcome) -> Void {
         { [weak self] request, outcome in
             guard let self else { return }
-            let wanted = inFlight.withLock { table -> Bool in
-                guard case .request(let current)? = table[context.id], current === request else { return false }
-                table[context.id] = nil
-                return true
-            }
-            guard wanted else {
+            guard claim(context.id, { $0.isRequest(request) }) else {
                 // Cancelled by the client: no answer.
                 context.batch?.add(nil)
                 return

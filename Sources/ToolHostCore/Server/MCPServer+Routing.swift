@@ -46,7 +46,7 @@ extension MCPServer {
             reply(context, error: .invalidRequest("Invalid Request: \(method) before initialize; send initialize first\(modernToo)"))
             return
         }
-        entry.handler(self)(context, params)
+        entry.handler(self, context, params)
     }
 
     private func initialize(id: RequestID, params: JSONObject?, batch: Batch?) {
@@ -95,24 +95,26 @@ extension MCPServer {
         }
         let eras: Eras
         var needsInitialize = true
-        let handler: @Sendable (MCPServer) -> (RequestContext, JSONObject?) -> Void
+        /// Called with the server, so that the table is static and a request allocates no
+        /// closure to reach its handler.
+        let handler: @Sendable (MCPServer, RequestContext, JSONObject?) -> Void
     }
 
     static let methods: [String: Method] = [
-        "ping": Method(eras: .handshake, needsInitialize: false) { server in { context, _ in server.reply(context, .object([:])) } },
-        "logging/setLevel": Method(eras: .handshake, handler: MCPServer.setLogLevel),
-        "resources/subscribe": Method(eras: .handshake) { server in { server.subscribe($0, $1, on: true) } },
-        "resources/unsubscribe": Method(eras: .handshake) { server in { server.subscribe($0, $1, on: false) } },
-        "server/discover": Method(eras: .modern) { server in { context, _ in server.discover(context) } },
-        "subscriptions/listen": Method(eras: .modern, handler: MCPServer.listen),
-        "tools/list": Method(eras: .both, handler: MCPServer.listTools),
-        "tools/call": Method(eras: .both, handler: MCPServer.callTool),
-        "prompts/list": Method(eras: .both, handler: MCPServer.listPrompts),
-        "prompts/get": Method(eras: .both, handler: MCPServer.getPrompt),
-        "resources/list": Method(eras: .both, handler: MCPServer.listResources),
-        "resources/templates/list": Method(eras: .both, handler: MCPServer.listResourceTemplates),
-        "resources/read": Method(eras: .both, handler: MCPServer.readResource),
-        "completion/complete": Method(eras: .both, handler: MCPServer.complete),
+        "ping": Method(eras: .handshake, needsInitialize: false) { server, context, _ in server.reply(context, .object([:])) },
+        "logging/setLevel": Method(eras: .handshake) { $0.setLogLevel($1, $2) },
+        "resources/subscribe": Method(eras: .handshake) { $0.subscribe($1, $2, on: true) },
+        "resources/unsubscribe": Method(eras: .handshake) { $0.subscribe($1, $2, on: false) },
+        "server/discover": Method(eras: .modern) { server, context, _ in server.discover(context) },
+        "subscriptions/listen": Method(eras: .modern) { $0.listen($1, $2) },
+        "tools/list": Method(eras: .both) { $0.listTools($1, $2) },
+        "tools/call": Method(eras: .both) { $0.callTool($1, $2) },
+        "prompts/list": Method(eras: .both) { $0.listPrompts($1, $2) },
+        "prompts/get": Method(eras: .both) { $0.getPrompt($1, $2) },
+        "resources/list": Method(eras: .both) { $0.listResources($1, $2) },
+        "resources/templates/list": Method(eras: .both) { $0.listResourceTemplates($1, $2) },
+        "resources/read": Method(eras: .both) { $0.readResource($1, $2) },
+        "completion/complete": Method(eras: .both) { $0.complete($1, $2) },
     ]
 
     /// What the server offers: prompts, resources and completions only when a loaded plugin
@@ -169,7 +171,7 @@ extension MCPServer {
             reply(context, error: .methodNotFound(method))
             return
         }
-        entry.handler(self)(context, params)
+        entry.handler(self, context, params)
     }
 
     func discover(_ context: RequestContext) {
@@ -224,6 +226,18 @@ extension MCPServer {
     func track(_ id: RequestID, _ entry: InFlight) {
         let previous = inFlight.withLock { $0.updateValue(entry, forKey: id) }
         assert(previous == nil, "request id \(id) tracked twice")
+    }
+
+    /// Takes a request out of the table of requests in flight when its entry is still the one
+    /// `matches` recognises (not cancelled by the client, not answered by a deadline, its id
+    /// not reused since).
+    /// - Returns: whether it was taken: the caller now owns the answer.
+    func claim(_ id: RequestID, _ matches: (InFlight) -> Bool) -> Bool {
+        inFlight.withLock { table in
+            guard let entry = table[id], matches(entry) else { return false }
+            table[id] = nil
+            return true
+        }
     }
 
     /// Tells the client about a change: a handshake client after `initialize` (resource

@@ -61,12 +61,7 @@ extension MCPServer {
     @discardableResult
     private func deliver(_ call: ToolCall, _ outcome: CallOutcome, _ context: RequestContext, fromPluginThread: Bool = false) -> Bool {
         if fromPluginThread && (context.batch != nil || writer.isOverHardLimit) { return false }
-        let wanted = inFlight.withLock { table -> Bool in
-            guard case .call(let current)? = table[context.id], current === call else { return false }
-            table[context.id] = nil
-            return true
-        }
-        guard wanted else {
+        guard claim(context.id, { $0.isCall(call) }) else {
             context.batch?.add(nil)
             return true
         }
@@ -86,11 +81,7 @@ extension MCPServer {
     private func scheduleDeadline(_ call: ToolCall, _ context: RequestContext, after seconds: Double) {
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [weak self, weak call] in
             guard let self, let call else { return }
-            let current = inFlight.withLock { table -> Bool in
-                if case .call(let c)? = table[context.id], c === call { return true }
-                return false
-            }
-            guard current else { return }
+            guard inFlight.withLock({ $0[context.id]?.isCall(call) == true }) else { return }
             logger.warning("call \(context.id) of \(call.tool.name) passed its \(seconds) s deadline; cancelling it")
             call.deliverEarly(CallOutcome.failure(
                 "The tool \(call.tool.name) did not finish within \(JSONNumber(seconds)) s (toolhost --call-timeout) and was cancelled.",

@@ -33,6 +33,16 @@ enum InFlight {
     /// A request a plugin answers other than tools/call (prompts/get).
     case request(PluginRequest)
     case subscription(Subscription)
+
+    func isCall(_ call: ToolCall) -> Bool {
+        if case .call(let c) = self { return c === call }
+        return false
+    }
+
+    func isRequest(_ request: PluginRequest) -> Bool {
+        if case .request(let r) = self { return r === request }
+        return false
+    }
 }
 
 /// A `subscriptions/listen` stream (2026-07-28): the events it asked for and was granted.

@@ -11,6 +11,7 @@
  *   FIXTURE_ID="x"   plugin id (default "prompts"); its one tool is "<id>_tool"
  */
 #include "toolhost.h"
+#include "fixture_args.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -64,18 +65,6 @@ static const th_prompt k_prompts[4] = {
 static uint32_t fx_prompt_count(void *state) { (void)state; return 4; }
 static const th_prompt *fx_prompt_at(void *state, uint32_t index) { (void)state; return index < 4 ? &k_prompts[index] : NULL; }
 
-/* The string value of "key" in a flat JSON object of strings without escapes (the tests'). */
-static int arg(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    const char *p = strstr(json, pattern);
-    if (!p) return 0;
-    p += strlen(pattern);
-    const char *end = strchr(p, '"');
-    if (!end) return 0;
-    snprintf(out, size, "%.*s", (int)(end - p), p);
-    return 1;
-}
 
 static void text_message(th_call *call, const char *role, const char *text) {
     char json[512];

@@ -19,6 +19,7 @@
  *   FIXTURE_ID="x"   plugin id (default "resources")
  */
 #include "toolhost.h"
+#include "fixture_args.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -43,18 +44,6 @@ static th_status fx_init(const th_host *host, void **state) {
     return TH_OK;
 }
 
-/* The string value of "key" in a flat JSON object of strings without escapes (the tests'). */
-static int arg(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    const char *p = strstr(json, pattern);
-    if (!p) return 0;
-    p += strlen(pattern);
-    const char *end = strchr(p, '"');
-    if (!end) return 0;
-    snprintf(out, size, "%.*s", (int)(end - p), p);
-    return 1;
-}
 
 /* ---- tools */
 
