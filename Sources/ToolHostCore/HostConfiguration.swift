@@ -25,6 +25,24 @@ public struct HostConfiguration: Sendable {
     public var watchPlugins = WatchMode.inotify
     public enum WatchMode: Sendable { case inotify, poll, off }
 
+    /// Which plugins run in a runner process of their own (`--isolation`, `TOOLHOST_ISOLATION`);
+    /// a plugin's own `isolation` setting ("process" or "none") overrides `auto`.
+    public var isolation = Isolation.auto
+    public enum Isolation: String, Sendable, CaseIterable {
+        /// Plugin files shipped beside the toolhost executable (built with it: the vLLM plugin,
+        /// the examples) run in process; every other file runs isolated.
+        case auto
+        /// Every plugin runs in a runner process.
+        case process
+        /// Every plugin runs in the host's process.
+        case none
+    }
+    /// The program started as runner (`toolhost __runner`); nil: this executable, or the
+    /// `toolhost` beside it when this process is not toolhost (a test bundle).
+    public var runnerExecutable: String?
+    /// The log level runners write to stderr with (the host copies their lines to its own).
+    public var runnerLogLevel = "notice"
+
     /// The `plugins` section of the configuration file: plugin id → settings object.
     public var pluginSettings: JSONObject = [:]
     /// The process environment; `<ID>_<KEY>` variables become settings of plugin `<id>`.

@@ -139,7 +139,9 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Opens, checks and starts one candidate file (a `.so` or a manifest).
     /// - Returns: its problems, and its warnings (a manifest's risks).
-    private func load(_ candidate: PluginDiscovery.Candidate) -> (problems: [PluginProblem], warnings: [PluginProblem]) {
+    /// - Parameter inProcess: load it in the host's process whatever the isolation rules say.
+    private func load(_ candidate: PluginDiscovery.Candidate, inProcess: Bool = false) -> (problems: [PluginProblem], warnings: [PluginProblem]) {
+        if !inProcess, isolates(candidate.path) { return loadIsolated(candidate) }
         if NativeManifest.isManifest(candidate.path) {
             let (set, manifestProblems) = NativeManifest.load(path: candidate.path)
             guard let set else { return (manifestProblems, []) }
@@ -156,11 +158,75 @@ public final class PluginHost: @unchecked Sendable {
             return ([PluginProblem(path: candidate.path, message: failure.reason)], [])
         case .success(let descriptor):
             if !candidate.explicit, !configuration.loadExamples, PluginLoader.read(descriptor).flags & UInt32(TH_PLUGIN_EXAMPLE) != 0 {
-                logger.info("example plugin \(candidate.path) not loaded: examples load from the default folders only with --examples (or name it with --plugin)")
-                exampleList.withLock { $0.append(candidate.path) }
+                skipExample(candidate.path)
                 return ([], [])
             }
+            if configuration.isolation == .auto, configuration.settings(forPlugin: PluginLoader.id(of: descriptor))["isolation"] == .string("process") {
+                // Configured to run isolated although it ships beside toolhost: its library is
+                // loaded in the host already (the id is read from it), but its code runs in a runner.
+                return loadIsolated(candidate)
+            }
             return (adopt(descriptor, path: candidate.path), [])
+        }
+    }
+
+    private func skipExample(_ path: String) {
+        logger.info("example plugin \(path) not loaded: examples load from the default folders only with --examples (or name it with --plugin)")
+        exampleList.withLock { $0.append(path) }
+    }
+
+    /// Whether the file at `path` runs in a runner process (before its id is known; a plugin's
+    /// own `isolation` setting is applied once it is).
+    func isolates(_ path: String) -> Bool {
+        switch configuration.isolation {
+        case .process: return true
+        case .none: return false
+        case .auto:
+            guard let executable = PluginHost.executablePath else { return true }
+            let real = PluginDiscovery.realPath(path) ?? path
+            return PluginDiscovery.parent(of: real) != PluginDiscovery.parent(of: executable)
+        }
+    }
+
+    /// This process's executable (resolved), or nil.
+    static let executablePath: String? = PluginDiscovery.realPath("/proc/self/exe")
+
+    /// The program to start runners with.
+    var runnerExecutable: String {
+        if let configured = configuration.runnerExecutable { return configured }
+        guard let own = PluginHost.executablePath else { return "toolhost" }
+        if own.hasSuffix("/toolhost") { return own }
+        return PluginDiscovery.parent(of: own) + "/toolhost"
+    }
+
+    /// Starts `candidate` in a runner process and adopts the proxy.
+    private func loadIsolated(_ candidate: PluginDiscovery.Candidate) -> (problems: [PluginProblem], warnings: [PluginProblem]) {
+        let launch = IsolatedPlugin.Launch(
+            executable: runnerExecutable, logLevel: configuration.runnerLogLevel,
+            setup: .object(["settings": .object(configuration.pluginSettings)]))
+        switch IsolatedPlugin.start(path: candidate.path, launch: launch) {
+        case .failure(let failure):
+            if failure.notAPlugin && !candidate.explicit {
+                logger.debug("skipping \(candidate.path): not a toolhost plugin")
+                return ([], [])
+            }
+            return ([PluginProblem(path: candidate.path, message: failure.message)], [])
+        case .success(let isolated):
+            let catalog = isolated.catalog
+            let settings = configuration.settings(forPlugin: catalog.id)
+            if !candidate.explicit, !configuration.loadExamples, catalog.flags & UInt32(TH_PLUGIN_EXAMPLE) != 0 {
+                isolated.stop()
+                skipExample(candidate.path)
+                return ([], [])
+            }
+            if configuration.isolation == .auto, settings["isolation"] == .string("none") {
+                isolated.stop()
+                logger.info("plugin \(catalog.id) runs in the host's process (its isolation setting is \"none\")")
+                return load(candidate, inProcess: true)
+            }
+            isolated.configure(IsolatedPlugin.Policy(settings: settings))
+            for warning in catalog.warnings { logger.warning("plugin warning: \(warning)") }
+            return (catalog.problems + adopt(isolated.descriptor, path: candidate.path, isolated: isolated), catalog.warnings)
         }
     }
 
@@ -173,6 +239,19 @@ public final class PluginHost: @unchecked Sendable {
         liveLoadLock.withLock { _ in
             let real = PluginDiscovery.realPath(path) ?? path
             if let loaded = plugins.first(where: { $0.path == path || (PluginDiscovery.realPath($0.path) ?? $0.path) == real }) {
+                if let isolated = loaded.isolated {
+                    if removed {
+                        isolated.remove()
+                        logger.notice("plugin file \(path) was removed while serving: the tools of plugin \(loaded.id) are gone; calls already running finish")
+                    } else if let failure = isolated.reload() {
+                        let message = "the file of plugin \(loaded.id) (\(path)) was replaced while serving, but the new file does not start: \(failure); the previous version keeps serving"
+                        logger.error("\(message)")
+                        pluginLogged(loaded, level: .error, message: message)
+                    } else {
+                        logger.notice("plugin file \(path) was replaced while serving: plugin \(loaded.id) restarted from it; calls already running finish on the previous version")
+                    }
+                    return
+                }
                 let what = removed ? "was removed" : "was replaced"
                 let message = "the file of plugin \(loaded.id) (\(path)) \(what) while serving; a plugin running in the host's process cannot be \(removed ? "unloaded" : "reloaded"), so its tools stay as they were until toolhost restarts"
                 logger.warning("\(message)")
@@ -225,7 +304,8 @@ public final class PluginHost: @unchecked Sendable {
     ///   - parent: for a companion: the plugin whose functions it offers.
     /// - Returns: the problems found (empty when everything started).
     private func adopt(
-        _ descriptor: UnsafePointer<th_plugin>, path: String, native: NativeToolSet? = nil, parent: LoadedPlugin? = nil
+        _ descriptor: UnsafePointer<th_plugin>, path: String, native: NativeToolSet? = nil, parent: LoadedPlugin? = nil,
+        isolated: IsolatedPlugin? = nil
     ) -> [PluginProblem] {
         let id = PluginLoader.id(of: descriptor)
         if let other = plugins.first(where: { $0.id == id }) {
@@ -233,7 +313,8 @@ public final class PluginHost: @unchecked Sendable {
         }
         let settings = native == nil ? configuration.settings(forPlugin: id) : .object([:])
         let plugin = LoadedPlugin(
-            path: path, descriptor: descriptor, configuration: settings, logger: logger, native: native, parent: parent)
+            path: path, descriptor: descriptor, configuration: settings, logger: logger, native: native, parent: parent,
+            isolated: isolated)
         plugin.owner = self
         if let reason = plugin.initialize() {
             return [PluginProblem(path: path, plugin: id, message: reason)]
@@ -251,9 +332,17 @@ public final class PluginHost: @unchecked Sendable {
     public func makeCall(
         tool: RegisteredTool, arguments: JSON, requestID: String, revision: ProtocolRevision, observer: CallObserver
     ) -> ToolCall {
+        makeCall(tool: tool, argumentBytes: JSONWriter.encode(arguments), requestID: requestID, revision: revision, observer: observer)
+    }
+
+    /// ``makeCall(tool:arguments:requestID:revision:observer:)`` with the arguments as JSON
+    /// text already (a runner receives them so).
+    func makeCall(
+        tool: RegisteredTool, argumentBytes: [UInt8], requestID: String, revision: ProtocolRevision, observer: CallObserver
+    ) -> ToolCall {
         let pool = self.pool
         let call = ToolCall(
-            tool: tool, arguments: JSONWriter.encode(arguments), requestID: requestID, revision: revision,
+            tool: tool, arguments: argumentBytes, requestID: requestID, revision: revision,
             wantsProgress: observer.progress != nil, observer: observer,
             deliverer: { work in pool.submit(work) },
             release: { [weak self] call in self?.release(call) })

@@ -16,7 +16,7 @@ struct ToolhostCommand: ParsableCommand {
         commandName: "toolhost",
         abstract: "An MCP server for stdio whose tools live in plugins.",
         version: ToolHost.version,
-        subcommands: [Serve.self, Tools.self, Call.self, Resources.self, Read.self, Prompts.self, Prompt.self, Check.self],
+        subcommands: [Serve.self, Tools.self, Call.self, Resources.self, Read.self, Prompts.self, Prompt.self, Check.self, Plugins.self],
         defaultSubcommand: Serve.self)
 
     /// Serves at once, without swift-argument-parser, when the command line is a plain serve
@@ -27,6 +27,9 @@ struct ToolhostCommand: ParsableCommand {
     /// exec to the first `initialize` answer (callgrind), about 3 ms of the ~5.
     static func main() {
         limitMallocArenas()
+        if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "__runner" {
+            PluginRunner.main(Array(CommandLine.arguments.dropFirst()))
+        }
         if let settings = HostSettings(plainServeArguments: CommandLine.arguments.dropFirst()) {
             Serve.serveOrExit(settings)
         }
@@ -52,6 +55,8 @@ struct HostSettings {
     var configuration = HostConfiguration()
     var configFile: String?
     var logLevel: String?
+    /// `--isolation`; the environment's TOOLHOST_ISOLATION when not given.
+    var isolation: String?
 
     init() {}
 
@@ -72,13 +77,16 @@ struct HostSettings {
                 configuration.loadExamples = true
                 continue
             }
-            guard ["--plugin", "--plugin-dir", "--config", "--log-level"].contains(name) else { return nil }
+            guard ["--plugin", "--plugin-dir", "--config", "--log-level", "--isolation"].contains(name) else { return nil }
             if value == nil { value = rest.popFirst() }
             guard let value, !value.isEmpty, !value.hasPrefix("-") else { return nil }
             switch name {
             case "--plugin": configuration.pluginFiles.append(value)
             case "--plugin-dir": configuration.pluginDirectories.append(value)
             case "--config": configFile = value
+            case "--isolation":
+                guard HostConfiguration.Isolation(rawValue: value) != nil else { return nil }
+                isolation = value
             default:
                 guard Logger.Level(rawValue: value) != nil else { return nil }
                 logLevel = value
@@ -97,6 +105,9 @@ struct HostOptions: ParsableArguments {
 
     @Flag(name: .customLong("examples"), help: "Also load the example plugins found in the default folders (they load anyway when named with --plugin or --plugin-dir). Default: $TOOLHOST_EXAMPLES=1.")
     var examples = false
+
+    @Option(name: .customLong("isolation"), help: ArgumentHelp("Which plugins run in a process of their own: auto (all but those shipped beside toolhost), process (all), none (all in the host). Default: $TOOLHOST_ISOLATION or auto.", valueName: "mode"))
+    var isolation: String?
 
     @Option(name: .customLong("config"), help: ArgumentHelp("JSON configuration file: {\"plugins\": {\"<id>\": {…}}}. Default: $TOOLHOST_CONFIG.", valueName: "file"))
     var configFile: String?
@@ -120,6 +131,9 @@ struct HostOptions: ParsableArguments {
     var pageSize: Int = 200
 
     func validate() throws {
+        if let isolation, HostConfiguration.Isolation(rawValue: isolation) == nil {
+            throw ValidationError("--isolation must be one of auto, process, none")
+        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -134,6 +148,7 @@ struct HostOptions: ParsableArguments {
         s.configuration.pluginFiles = plugins
         s.configuration.pluginDirectories = pluginDirectories
         s.configuration.loadExamples = examples
+        s.isolation = isolation
         s.configuration.callTimeout = callTimeout
         s.configuration.shutdownGrace = shutdownGrace
         s.configuration.maxMessageBytes = maxMessageBytes
@@ -167,6 +182,10 @@ extension HostSettings {
         var configuration = self.configuration
         configuration.pluginSearchPath = environment["TOOLHOST_PLUGIN_PATH"]
         if environment["TOOLHOST_EXAMPLES"] == "1" { configuration.loadExamples = true }
+        if let mode = (isolation ?? environment["TOOLHOST_ISOLATION"]).flatMap(HostConfiguration.Isolation.init(rawValue:)) {
+            configuration.isolation = mode
+        }
+        configuration.runnerLogLevel = level.rawValue
         switch environment["TOOLHOST_WATCH"] {
         case "0"?: configuration.watchPlugins = .off
         case "poll"?: configuration.watchPlugins = .poll
@@ -403,6 +422,19 @@ struct Check: ParsableCommand {
         print(report.text)
         host.shutdown(grace: 0)
         if !report.clean { throw ExitCode(1) }
+    }
+}
+
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the plugins the server would load and where each runs (isolated or in the host's process).")
+
+    @OptionGroup var options: HostOptions
+
+    func run() throws {
+        let host = try options.makeHost()
+        print(OneShot.pluginsReport(host))
+        host.shutdown(grace: 0)
     }
 }
 

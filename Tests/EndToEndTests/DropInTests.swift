@@ -2,10 +2,12 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Plugins dropped into a watched folder while serving (issue 14, "Drop-in", for plugins in
-/// the host's process): a new file loads and its tools appear with list_changed; a file still
-/// being written waits until it is complete; a broken one is reported and changes nothing; a
-/// loaded plugin's file replaced or removed is reported as needing a restart.
+/// Plugins dropped into a watched folder while serving (issue 14, "Drop-in"; the files here
+/// live in temporary folders, so they run isolated unless a test says `--isolation none`): a
+/// new file loads and its tools appear with list_changed; a file still being written waits
+/// until it is complete; a broken one is reported and changes nothing; an isolated plugin's
+/// file replaced or removed restarts or retires it; an in-process one's is reported as needing
+/// a restart.
 @Suite struct DropInTests {
     static let fixture = "Tests/Fixtures/plugins/fixture.c"
 
@@ -20,12 +22,12 @@ import Testing
     }
 
     /// A server watching a fresh folder that holds plugin `first`.
-    static func serve(_ watch: String? = nil) throws -> (MCPTestClient, String) {
+    static func serve(_ watch: String? = nil, arguments: [String] = []) throws -> (MCPTestClient, String) {
         let folder = try PluginBuilder.temporaryDirectory("dropin")
         try FileManager.default.copyItem(atPath: try build("first"), toPath: folder + "/libfirst.so")
         var environment = ProcessInfo.processInfo.environment
         environment["TOOLHOST_WATCH"] = watch
-        let client = try MCPTestClient.start(plugins: [], arguments: ["--plugin-dir", folder], environment: environment)
+        let client = try MCPTestClient.start(plugins: [], arguments: ["--plugin-dir", folder] + arguments, environment: environment)
         try client.initialize()
         #expect(try names(client) == ["first_tool"])
         return (client, folder)
@@ -78,8 +80,8 @@ import Testing
         #expect(MCPTestClient.text(of: try client.callTool("first_tool")).hasPrefix("first:first_tool"))
     }
 
-    @Test func replacingOrRemovingALoadedPluginSaysARestartIsNeeded() throws {
-        let (client, folder) = try Self.serve()
+    @Test func replacingOrRemovingAnInProcessPluginSaysARestartIsNeeded() throws {
+        let (client, folder) = try Self.serve(arguments: ["--isolation", "none"])
         try FileManager.default.copyItem(atPath: try Self.build("first"), toPath: folder + "/.next")
         #expect(rename(folder + "/.next", folder + "/libfirst.so") == 0, "renamed over the loaded file")
         try FileManager.default.removeItem(atPath: folder + "/libfirst.so")
@@ -89,6 +91,29 @@ import Testing
         #expect(client.process.stderr.contains("was removed while serving") && client.process.stderr.contains("until toolhost restarts"))
         #expect(try Self.names(client) == ["first_tool"], "its tools stay until a restart")
         #expect(MCPTestClient.text(of: try client.callTool("first_tool")).hasPrefix("first:first_tool"))
+    }
+
+    /// An isolated plugin (the default for a file in a folder of its own) is restarted from
+    /// its new file: the call running on the old version finishes there, the next call gets the
+    /// new behaviour, and the client hears list_changed; a removed file's tools go.
+    @Test func anIsolatedPluginIsReplacedAndRemovedWhileServing() throws {
+        let (client, folder) = try Self.serve()
+        let running = client.sendRequest("tools/call", ["name": "first_tool", "arguments": ["sleep_ms": 1500]])
+        client.drain(for: 0.3)
+        let dir = try PluginBuilder.temporaryDirectory("dropin-src")
+        let next = try PluginBuilder.build(Self.fixture, name: "first", into: dir, defines: [#"FIXTURE_ID="first""#, #"TOOL_NAME="first_v2""#])
+        try FileManager.default.copyItem(atPath: next, toPath: folder + "/.next")
+        #expect(rename(folder + "/.next", folder + "/libfirst.so") == 0, "renamed over the loaded file")
+        #expect(client.notification("notifications/tools/list_changed", timeout: 10) != nil)
+        #expect(try Self.names(client) == ["first_v2"])
+        #expect(MCPTestClient.text(of: try client.callTool("first_v2")).hasPrefix("first:first_v2"), "the new file serves")
+        let old = try client.response(to: running)
+        #expect(MCPTestClient.text(of: try #require(old["result"] as? JSONDict)).hasPrefix("first:first_tool"),
+                "the call running on the old file finished there: \(old)")
+        try FileManager.default.removeItem(atPath: folder + "/libfirst.so")
+        #expect(client.notification("notifications/tools/list_changed", timeout: 10) != nil)
+        #expect(try Self.names(client).isEmpty)
+        #expect(client.process.stderr.contains("was removed while serving"))
     }
 
     @Test func namedFilesAndTOOLHOST_WATCH_0TurnWatchingOff() throws {

@@ -37,7 +37,8 @@ struct NativeLeakTests {
     func measure(plugin: String, rounds count: Int, calls: [(String, JSONDict, String)]) throws -> LeakReport {
         let process = try ServerProcess(Self.valgrind, [
             "--leak-check=full", "--num-callers=40", "--errors-for-leak-kinds=definite",
-            ServerProcess.toolhostPath, "--plugin", plugin,
+            // In the host's process: valgrind watches this process only, not a runner.
+            ServerProcess.toolhostPath, "--isolation", "none", "--plugin", plugin,
         ])
         let client = MCPTestClient(process: process)
         _ = try client.result("initialize", [

@@ -78,43 +78,16 @@ public enum OneShot {
     /// - Returns: the report and whether everything was clean.
     public static func checkReport(_ host: PluginHost) -> (text: String, clean: Bool) {
         var lines: [String] = []
-        let registry = host.registry
         for plugin in host.plugins {
-            let tools = registry.tools.filter { $0.plugin === plugin }
-            lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
-            lines.append("  file: \(plugin.path)")
-            let newer = plugin.abiMinor > Int(ToolHost.abiMinor) ? "; the plugin's fields newer than that are not used" : ""
-            lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)\(newer))\(plugin.serial ? ", serial" : "")")
-            if let native = plugin.native { lines.append("  kind: \(native.kind)") }
-            if let companion = host.plugins.first(where: { $0.parent === plugin }) {
-                lines.append("  typed functions: as plugin \(companion.id), below")
+            if let isolated = plugin.isolated {
+                // What the runner saw of the file, in process there, then where it runs.
+                let report = isolated.catalog.report
+                lines.append(contentsOf: report.isEmpty ? ["plugin \(plugin.id) \(plugin.version) — \(plugin.name)"] : report)
+                lines.append("  runs: \(describe(isolated.status))")
+            } else {
+                lines.append(contentsOf: sections(plugin, in: host))
+                if plugin.parent == nil { lines.append("  runs: in the host's process") }
             }
-            lines.append("  tools: \(tools.count)")
-            for tool in tools {
-                var extras: [String] = []
-                if tool.outputSchema != nil { extras.append("output schema") }
-                if tool.annotations != nil { extras.append("annotations") }
-                lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
-                if let signature = plugin.native?.signature(ofTool: tool.name) { lines.append("      C: \(signature)") }
-            }
-            if plugin.promptsTable != nil {
-                let prompts = host.prompts.prompts.filter { $0.plugin === plugin }
-                lines.append("  prompts: \(prompts.count)")
-                for prompt in prompts {
-                    let arguments = prompt.arguments.map { $0.required ? $0.name : $0.name + "?" }.joined(separator: ", ")
-                    lines.append("    \(prompt.name)(\(arguments))\(prompt.summary.map { ": " + firstLine($0) } ?? "")")
-                }
-            }
-            if plugin.resourcesTable != nil {
-                let resources = host.resources
-                let mine = resources.resources.filter { $0.plugin === plugin }
-                let templates = resources.templates.filter { $0.plugin === plugin }
-                lines.append("  resources: \(mine.count)\(templates.isEmpty ? "" : ", templates: \(templates.count)")")
-                for resource in mine + templates {
-                    lines.append("    \(resource.uri) (\(resource.name)\(resource.mimeType.map { ", " + $0 } ?? ""))\(resource.summary.map { ": " + firstLine($0) } ?? "")")
-                }
-            }
-            if plugin.completionsTable != nil { lines.append("  completions: yes") }
         }
         if host.plugins.isEmpty { lines.append("no plugin loaded") }
         if !host.skippedExamples.isEmpty {
@@ -132,6 +105,93 @@ public enum OneShot {
         let clean = host.problems.isEmpty && !host.plugins.isEmpty
         lines.append(clean ? "ok" : "FAILED")
         return (lines.joined(separator: "\n"), clean)
+    }
+
+    /// The report's sections of every plugin of `host` (a runner's host sends them to the
+    /// host that started it).
+    static func pluginSections(_ host: PluginHost) -> [String] {
+        host.plugins.flatMap { sections($0, in: host) }
+    }
+
+    /// What `check` says of one plugin loaded in this process.
+    private static func sections(_ plugin: LoadedPlugin, in host: PluginHost) -> [String] {
+        var lines: [String] = []
+        let tools = host.registry.tools.filter { $0.plugin === plugin }
+        lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
+        lines.append("  file: \(plugin.path)")
+        let newer = plugin.abiMinor > Int(ToolHost.abiMinor) ? "; the plugin's fields newer than that are not used" : ""
+        lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)\(newer))\(plugin.serial ? ", serial" : "")")
+        if let native = plugin.native { lines.append("  kind: \(native.kind)") }
+        if let companion = host.plugins.first(where: { $0.parent === plugin }) {
+            lines.append("  typed functions: as plugin \(companion.id), below")
+        }
+        lines.append("  tools: \(tools.count)")
+        for tool in tools {
+            var extras: [String] = []
+            if tool.outputSchema != nil { extras.append("output schema") }
+            if tool.annotations != nil { extras.append("annotations") }
+            lines.append("    \(tool.name)\(extras.isEmpty ? "" : " [\(extras.joined(separator: ", "))]")\(tool.summary.map { ": " + firstLine($0) } ?? "")")
+            if let signature = plugin.native?.signature(ofTool: tool.name) { lines.append("      C: \(signature)") }
+        }
+        if plugin.promptsTable != nil {
+            let prompts = host.prompts.prompts.filter { $0.plugin === plugin }
+            lines.append("  prompts: \(prompts.count)")
+            for prompt in prompts {
+                let arguments = prompt.arguments.map { $0.required ? $0.name : $0.name + "?" }.joined(separator: ", ")
+                lines.append("    \(prompt.name)(\(arguments))\(prompt.summary.map { ": " + firstLine($0) } ?? "")")
+            }
+        }
+        if plugin.resourcesTable != nil {
+            let resources = host.resources
+            let mine = resources.resources.filter { $0.plugin === plugin }
+            let templates = resources.templates.filter { $0.plugin === plugin }
+            lines.append("  resources: \(mine.count)\(templates.isEmpty ? "" : ", templates: \(templates.count)")")
+            for resource in mine + templates {
+                lines.append("    \(resource.uri) (\(resource.name)\(resource.mimeType.map { ", " + $0 } ?? ""))\(resource.summary.map { ": " + firstLine($0) } ?? "")")
+            }
+        }
+        if plugin.completionsTable != nil { lines.append("  completions: yes") }
+        return lines
+    }
+
+    /// Where an isolated plugin runs and how it has fared: "isolated (runner pid 42, 3 MB
+    /// resident), restarts: 0", "disabled: …".
+    static func describe(_ status: IsolatedPlugin.Status) -> String {
+        var text: String
+        switch status.phase {
+        case .running:
+            text = "isolated (runner pid \(status.pid.map(String.init) ?? "?")"
+            if let resident = status.residentBytes { text += ", \(resident >> 20) MB resident" }
+            if let limit = status.memoryLimit { text += ", limit \(limit >> 20) MB" }
+            text += ")"
+        case .restarting: text = "isolated, restarting"
+        case .disabled(let reason): text = "isolated, disabled: \(reason)"
+        case .removed: text = "isolated, removed (its file is gone)"
+        case .stopped: text = "isolated, stopped"
+        }
+        text += ", restarts: \(status.restarts)"
+        if let crash = status.lastCrash { text += ", last crash: \(crash)" }
+        return text
+    }
+
+    /// `toolhost plugins`: one line per plugin: id, version, file and where it runs.
+    public static func pluginsReport(_ host: PluginHost) -> String {
+        var lines: [String] = []
+        for plugin in host.plugins {
+            let runs: String
+            if let isolated = plugin.isolated {
+                runs = describe(isolated.status)
+            } else if let parent = plugin.parent {
+                runs = "in the host's process (typed functions of \(parent.id))"
+            } else {
+                runs = "in the host's process"
+            }
+            lines.append("\(plugin.id) \(plugin.version) \(plugin.path): \(runs)")
+        }
+        if host.plugins.isEmpty { lines.append("no plugin loaded") }
+        for path in host.skippedExamples { lines.append("example not loaded (--examples loads it): \(path)") }
+        for problem in host.problems { lines.append("problem: \(problem)") }
+        return lines.joined(separator: "\n")
     }
 
     private static func firstLine(_ s: String) -> String {

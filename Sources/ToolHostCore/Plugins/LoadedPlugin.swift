@@ -40,6 +40,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     private(set) var parent: LoadedPlugin?
     /// Native function tools (a manifest, or a plugin's typed functions) behind this plugin.
     let native: NativeToolSet?
+    /// For a plugin running in a runner process: the proxy that speaks to it.
+    let isolated: IsolatedPlugin?
     private let presetState: UnsafeMutableRawPointer?
     /// The last error logged during init: the reason shown when init fails.
     private let initError = Mutex<String?>(nil)
@@ -58,12 +60,14 @@ public final class LoadedPlugin: @unchecked Sendable {
     ///   - descriptor: the plugin's descriptor, from its library or built in memory.
     ///   - native: for a descriptor built by the host over native functions: their set, whose
     ///     state is preset (its `init` receives it in `*state`), and the plugin they belong to.
+    ///   - isolated: for a plugin in a runner process: its proxy, whose state is preset too.
     init(path: String, descriptor: UnsafePointer<th_plugin>, configuration: JSON, logger: Logger,
-         native: NativeToolSet? = nil, parent: LoadedPlugin? = nil) {
+         native: NativeToolSet? = nil, parent: LoadedPlugin? = nil, isolated: IsolatedPlugin? = nil) {
         let d = PluginLoader.read(descriptor)
         self.native = native
+        self.isolated = isolated
         self.parent = parent
-        self.presetState = native?.state
+        self.presetState = native?.state ?? isolated?.statePointer
         self.path = path
         self.descriptor = d
         self.id = d.id.map { String(cString: $0) } ?? ""

@@ -207,6 +207,18 @@ public final class PluginRequest: @unchecked Sendable {
         update { $0.errorMessage = $0.errorMessage.map { $0 + "\n" + message } ?? message }
     }
 
+    /// The whole answer at once, from a plugin running in a runner process (``IsolatedPlugin``).
+    func finishRemote(_ remote: Outcome) {
+        _ = update { o in
+            o.description = remote.description
+            o.messages = remote.messages
+            o.contents = remote.contents
+            o.completions = remote.completions
+            o.errorMessage = remote.errorMessage
+        }
+        pluginFinished(remote.status > 0 ? TH_ERR_INTERNAL : remote.status)
+    }
+
     /// `th_host.complete` from the plugin.
     func completeFromPlugin(_ status: Int32) {
         if status > 0 { plugin.warnMisuse("completed \(subject) with status \(status); treated as an internal error") }

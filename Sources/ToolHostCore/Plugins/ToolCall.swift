@@ -249,6 +249,22 @@ public final class ToolCall: @unchecked Sendable {
         }
     }
 
+    /// The whole result at once, from a plugin running in a runner process
+    /// (``IsolatedPlugin``): what the runner's own call produced, or the report of its crash.
+    /// Completes like `th_host.complete` from a plugin thread.
+    func finishRemote(_ remote: CallOutcome) {
+        state.withLock { s in
+            guard s.lifecycle.acceptsResults else { return }
+            s.outcome.content = remote.content
+            s.outcome.structured = remote.structured
+            if remote.isError || remote.status < 0 {
+                s.outcome.isError = true
+                s.errorGiven = true  // the runner already said why
+            }
+        }
+        pluginFinished(status: remote.status > 0 ? ABIStatus.internal : remote.status, deliverLater: true)
+    }
+
     /// `th_host.complete`, called by the plugin from any thread.
     func completeFromPlugin(status: Int32) {
         var final = status

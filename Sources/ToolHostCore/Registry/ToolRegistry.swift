@@ -69,7 +69,7 @@ public struct ToolRegistry: Sendable {
 
 /// Something wrong with a plugin file or one of its tools, as reported on stderr and by
 /// `toolhost check`.
-public struct PluginProblem: Error, Sendable, CustomStringConvertible {
+public struct PluginProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let plugin: String?
     public let tool: String?

@@ -1,0 +1,246 @@
+import Logging
+import Synchronization
+import ToolHostABI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The runner side (`toolhost __runner FD PLUGIN LOGLEVEL`, started by ``RunnerProcess``): a
+/// ``PluginHost`` of its own with the one plugin file loaded in process, serving the host's
+/// frames on fd FD. Calls run through the same ``ToolCall``/``PluginRequest`` code as in the
+/// host, so a plugin sees the same ABI either way; their outcomes go back whole.
+public enum PluginRunner {
+    /// Runs until the host closes the connection or says `shutdown`; never returns.
+    public static func main(_ arguments: [String]) -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        guard arguments.count >= 3, let fd = Int32(arguments[1]) else {
+            let usage = "toolhost __runner is started by toolhost itself (usage: __runner FD PLUGIN [LOGLEVEL])\n"
+            _ = usage.withCString { write(2, $0, strlen($0)) }
+            exit(2)
+        }
+        let path = arguments[2]
+        let level = Logger.Level(rawValue: arguments.count > 3 ? arguments[3] : "notice") ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "toolhost-runner")
+        let channel = FrameChannel(fd: fd)
+        var decoder = FrameDecoder()
+        guard let setup = channel.readOne(into: &decoder).frame, setup.kind == .setup,
+              let setupJSON = try? JSONParser.parse(setup.payload) else { exit(2) }
+
+        func refuse(_ reason: String, notAPlugin: Bool = false) -> Never {
+            channel.send(RunnerFrame(kind: .hello, payload: Array(JSONWriter.string(.object(["error": .string(reason), "notAPlugin": .bool(notAPlugin)])).utf8)))
+            exit(3)
+        }
+        if !NativeManifest.isManifest(path), case .failure(let failure) = PluginLoader.open(path) {
+            refuse(failure.reason, notAPlugin: failure.notAPlugin)
+        }
+        var configuration = HostConfiguration()
+        configuration.pluginFiles = [path]
+        configuration.defaultPluginDirectories = []
+        configuration.loadExamples = true
+        configuration.watchPlugins = .off
+        configuration.isolation = .none  // this process is the isolation
+        configuration.pluginSettings = setupJSON["settings"]?.objectValue ?? [:]
+        configuration.environment = processEnvironment()
+        let host = PluginHost(configuration: configuration, logger: logger)
+        host.loadPlugins()
+        guard let catalog = RunnerCatalog.of(host) else {
+            refuse(host.problems.map(\.message).joined(separator: "; "))
+        }
+        let served = Served(host: host, channel: channel)
+        served.connect()
+        channel.send(RunnerFrame(kind: .hello, payload: Array(JSONWriter.string(catalog.json).utf8)))
+        _ = channel.readLoop(decoder: decoder) { frame in served.handle(frame) }
+        // The host is gone (or broke the protocol): stop at once, its calls have no one to answer.
+        _exit(0)
+    }
+
+    /// The calls of one runner.
+    final class Served: @unchecked Sendable {
+        let host: PluginHost
+        let channel: FrameChannel
+        private let calls = Mutex<[UInt64: ToolCall]>([:])
+        private let requests = Mutex<[UInt64: PluginRequest]>([:])
+
+        init(host: PluginHost, channel: FrameChannel) {
+            self.host = host
+            self.channel = channel
+        }
+
+        /// The plugin's own reports go to the host as frames.
+        func connect() {
+            var handlers = PluginHost.Handlers()
+            let sendCatalog: @Sendable () -> Void = { [self] in
+                if let catalog = RunnerCatalog.of(host) {
+                    channel.send(RunnerFrame(kind: .catalog, payload: Array(JSONWriter.string(catalog.json).utf8)))
+                }
+            }
+            handlers.toolsChanged = { _ in sendCatalog() }
+            handlers.promptsChanged = { _ in sendCatalog() }
+            handlers.resourcesChanged = { _ in sendCatalog() }
+            handlers.resourceUpdated = { [channel] uri in
+                channel.send(RunnerFrame(kind: .resourceUpdated, payload: Array(uri.utf8)))
+            }
+            handlers.pluginLog = { [channel] _, level, message in
+                channel.send(Self.logFrame(id: 0, level: level, message: message))
+            }
+            host.handlers = handlers
+        }
+
+        static func progressSink(id: UInt64, channel: FrameChannel) -> @Sendable (Double, Double?, String?) -> Void {
+            { value, total, message in
+                var b = FrameBuilder()
+                b.u64(id)
+                b.f64(value)
+                b.f64(total ?? 0)
+                b.string(message ?? "")
+                channel.send(RunnerFrame(kind: .progress, payload: b.bytes))
+            }
+        }
+
+        static func logFrame(id: UInt64, level: LogLevel, message: String) -> RunnerFrame {
+            var b = FrameBuilder()
+            b.u64(id)
+            b.u8(UInt8(level.rawValue))
+            b.rest(message)
+            return RunnerFrame(kind: .log, payload: b.bytes)
+        }
+
+        func handle(_ frame: RunnerFrame) {
+            var reader = FrameReader(frame.payload)
+            switch frame.kind {
+            case .call:
+                guard let id = try? reader.u64(), let flags = try? reader.u32(), let name = try? reader.string(),
+                      let requestID = try? reader.string(), let version = try? reader.string() else { return }
+                call(id: id, flags: flags, name: name, requestID: requestID, version: version, arguments: Array(reader.rest()))
+            case .cancel:
+                guard let id = try? reader.u64() else { return }
+                if let call = calls.withLock({ $0[id] }) {
+                    call.cancel()
+                } else {
+                    requests.withLock { $0[id] }?.cancel()
+                }
+            case .request:
+                guard let id = try? reader.u64(), let json = try? JSONParser.parse(Array(reader.rest())) else { return }
+                request(id: id, json)
+            case .shutdown:
+                // Calls already sent may finish (their results still go out), then the plugin
+                // shuts down and the runner exits.
+                host.shutdown(grace: host.configuration.shutdownGrace, ending: .inputEnded)
+                _exit(0)
+            case .setup, .hello, .result, .progress, .log, .catalog, .answer, .resourceUpdated:
+                break
+            }
+        }
+
+        private func call(id: UInt64, flags: UInt32, name: String, requestID: String, version: String, arguments: [UInt8]) {
+            let revision = ProtocolRevision(rawValue: version) ?? .latest
+            guard let tool = host.registry.tool(named: name) else {
+                send(result: id, CallOutcome.failure("The plugin's runner does not offer a tool named \(name) (any more); list the tools again.", status: TH_ERR_UNSUPPORTED))
+                return
+            }
+            let wantsProgress = flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0
+            let channel = self.channel
+            let progress = wantsProgress ? Self.progressSink(id: id, channel: channel) : nil
+            let log: @Sendable (LogLevel, String) -> Void = { level, message in
+                channel.send(Self.logFrame(id: id, level: level, message: message))
+            }
+            let completeNow: @Sendable (ToolCall, CallOutcome) -> Bool = { [self] _, outcome in
+                send(result: id, outcome)
+                return true
+            }
+            let observer = CallObserver(progress: progress, log: log, completeNow: completeNow) { [self] _, outcome in
+                send(result: id, outcome)
+            }
+            let call = host.makeCall(tool: tool, argumentBytes: arguments, requestID: requestID, revision: revision, observer: observer)
+            calls.withLock { $0[id] = call }
+            host.start(call)
+        }
+
+        private func send(result id: UInt64, _ outcome: CallOutcome) {
+            calls.withLock { _ = $0.removeValue(forKey: id) }
+            var o: JSONObject = ["content": .array(outcome.content), "isError": .bool(outcome.isError), "status": .number(JSONNumber(Int(outcome.status)))]
+            if let structured = outcome.structured { o["structured"] = structured }
+            var b = FrameBuilder(capacity: 128)
+            b.u64(id)
+            b.rest(JSONWriter.string(.object(o)))
+            channel.send(RunnerFrame(kind: .result, payload: b.bytes))
+        }
+
+        private func request(id: UInt64, _ json: JSON) {
+            let requestID = json["requestID"]?.stringValue ?? "0"
+            let revision = json["version"]?.stringValue.flatMap(ProtocolRevision.init(rawValue:)) ?? .latest
+            let finish: @Sendable (PluginRequest, PluginRequest.Outcome) -> Void = { [self] _, outcome in
+                answer(id, outcome)
+            }
+            let request: PluginRequest
+            switch json["kind"]?.stringValue {
+            case "prompt":
+                let name = json["name"]?.stringValue ?? ""
+                guard let prompt = host.prompts.prompt(named: name) else { return notFound(id) }
+                let arguments = json["arguments"]?.stringValue.flatMap { try? JSONParser.parse(Array($0.utf8)) } ?? .object([:])
+                request = PluginRequest(prompt: name, plugin: prompt.plugin, arguments: arguments, requestID: requestID, revision: revision, finish: finish)
+            case "read":
+                let uri = json["uri"]?.stringValue ?? ""
+                let variables = json["variables"]?.stringValue.flatMap { try? JSONParser.parse(Array($0.utf8)) }?.objectValue
+                let resource: RegisteredResource?
+                if let template = json["template"]?.stringValue {
+                    resource = host.resources.template(template)
+                } else if case .resource(let r)? = host.resources.target(for: uri) {
+                    resource = r
+                } else {
+                    resource = nil
+                }
+                guard let resource else { return notFound(id) }
+                var strings: [String: String]?
+                if let variables {
+                    strings = [:]
+                    for (k, v) in variables { strings?[k] = v.stringValue ?? "" }
+                }
+                request = PluginRequest(read: uri, resource: resource, variables: resource.template == nil ? nil : strings,
+                                        requestID: requestID, revision: revision, finish: finish)
+            case "complete":
+                guard let plugin = host.plugins.first(where: { $0.completionsTable != nil }) else { return answer(id, PluginRequest.Outcome()) }
+                let context = json["context"]?.stringValue.flatMap { try? JSONParser.parse(Array($0.utf8)) } ?? .object([:])
+                request = PluginRequest(
+                    complete: UInt32(clamping: json["completionKind"]?.intValue ?? 0), ref: json["ref"]?.stringValue ?? "",
+                    argument: json["argument"]?.stringValue ?? "", value: json["value"]?.stringValue ?? "", context: context,
+                    plugin: plugin, requestID: requestID, revision: revision, finish: finish)
+            default:
+                var outcome = PluginRequest.Outcome()
+                outcome.errorMessage = "the runner got a request of an unknown kind"
+                outcome.status = TH_ERR_INTERNAL
+                return answer(id, outcome)
+            }
+            requests.withLock { $0[id] = request }
+            request.start(host: host)
+        }
+
+        private func notFound(_ id: UInt64) {
+            var outcome = PluginRequest.Outcome()
+            outcome.status = TH_ERR_NOT_FOUND
+            answer(id, outcome)
+        }
+
+        private func answer(_ id: UInt64, _ outcome: PluginRequest.Outcome) {
+            requests.withLock { _ = $0.removeValue(forKey: id) }
+            var o: JSONObject = [
+                "messages": .array(outcome.messages), "contents": .array(outcome.contents),
+                "completions": .array(outcome.completions.map(JSON.string)), "status": .number(JSONNumber(Int(outcome.status))),
+            ]
+            if let description = outcome.description { o["description"] = .string(description) }
+            if let error = outcome.errorMessage { o["error"] = .string(error) }
+            var b = FrameBuilder(capacity: 128)
+            b.u64(id)
+            b.rest(JSONWriter.string(.object(o)))
+            channel.send(RunnerFrame(kind: .answer, payload: b.bytes))
+        }
+    }
+}
