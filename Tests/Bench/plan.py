@@ -29,10 +29,13 @@ def main() -> None:
     vllm_env = {"VLLM_BASE_URL": "{upstream}", "VLLM_MODEL": "test-model"}
     site = lambda venv: os.path.join(venv, "lib", f"python{sys.version_info.major}.{sys.version_info.minor}", "site-packages")
 
+    # A plugin built with cc outside toolhost's folder runs isolated by default (issue 14);
+    # toolhost-c keeps measuring it in the host's process, as before, and toolhost-c-isolated
+    # measures the same plugin in a runner process, side by side.
     toolhost_c = {
         "name": "toolhost-c",
-        "label": "toolhost + C example plugin (built with cc)",
-        "command": [f"{b}/toolhost", "--plugin", a.example],
+        "label": "toolhost + C example plugin (built with cc), in process",
+        "command": [f"{b}/toolhost", "--isolation", "none", "--plugin", a.example],
         "scenarios": ["spawn", "calls", "concurrency"],
         "echoTool": "echo",
         # The host's own share of scenario 4: an async C tool (a thread per call) that completes
@@ -41,13 +44,19 @@ def main() -> None:
         "echoArguments": {"text": "hello"},
         "sizes": {"binary": f"{b}/toolhost", "plugin": a.example},
     }
+    toolhost_c_isolated = dict(toolhost_c)
+    toolhost_c_isolated.update({
+        "name": "toolhost-c-isolated",
+        "label": "toolhost + C example plugin (built with cc), isolated",
+        "command": [f"{b}/toolhost", "--isolation", "process", "--plugin", a.example],
+    })
     # Typed native functions (issue 6): C functions called through libffi, their schema derived
     # from the C types. A target of its own, so toolhost-c's start and memory stay those of the
     # example plugin alone.
     toolhost_typed = {
         "name": "toolhost-typed",
         "label": "toolhost + typed C functions (libffi)",
-        "command": [f"{b}/toolhost", "--plugin", a.typed_plugin, "--plugin", a.manifest],
+        "command": [f"{b}/toolhost", "--isolation", "none", "--plugin", a.typed_plugin, "--plugin", a.manifest],
         "scenarios": ["calls"],
         "echoTool": "typed_gcd",
         "echoArguments": {"a": 1071, "b": 462},
@@ -60,6 +69,7 @@ def main() -> None:
         "responder": ["cat"],
         "targets": [
             toolhost_c,
+            toolhost_c_isolated,
             toolhost_typed,
             {
                 "name": "toolhost-vllm",
@@ -67,6 +77,15 @@ def main() -> None:
                 "command": [f"{b}/toolhost", "--plugin", f"{b}/libVLLM.so"],
                 "env": vllm_env,
                 "scenarios": ["spawn", "overhead", "concurrency", "streaming"],
+                "sizes": {"binary": f"{b}/toolhost", "plugin": f"{b}/libVLLM.so"},
+            },
+            {
+                # The vLLM plugin in a runner process: what isolating it would cost.
+                "name": "toolhost-vllm-isolated",
+                "label": "toolhost + vLLM plugin, isolated",
+                "command": [f"{b}/toolhost", "--isolation", "process", "--plugin", f"{b}/libVLLM.so"],
+                "env": vllm_env,
+                "scenarios": ["spawn", "overhead"],
                 "sizes": {"binary": f"{b}/toolhost", "plugin": f"{b}/libVLLM.so"},
             },
             {

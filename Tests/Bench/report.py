@@ -20,7 +20,8 @@ import re
 BEGIN = "<!-- results:begin -->"
 END = "<!-- results:end -->"
 
-REFERENCE = {"python-vllm": "toolhost-vllm", "fastmcp-echo": "toolhost-c", "swift-sdk-echo": "toolhost-c"}
+REFERENCE = {"python-vllm": "toolhost-vllm", "fastmcp-echo": "toolhost-c", "swift-sdk-echo": "toolhost-c",
+             "toolhost-c-isolated": "toolhost-c", "toolhost-vllm-isolated": "toolhost-vllm"}
 # toolhost-typed has no counterpart elsewhere: no SDK calls C functions through libffi.
 
 
@@ -153,6 +154,16 @@ def goals(data):
     add("RSS ≤ 20 MB, vLLM plugin, after sequential `vllm_chat`", v.get("rssAfterOverheadKiB"), 20 * 1024, fmt_mb)
     add("RSS ≤ 20 MB, vLLM plugin, after 256 concurrent", v.get("rssAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
     add("peak RSS ≤ 20 MB, vLLM plugin, during 256 concurrent", v.get("hwmAfterConcurrencyKiB"), 20 * 1024, fmt_mb)
+    # Issue 14: the cost of running a plugin in a runner process, side by side with in process.
+    ci, vi = ts.get("toolhost-c-isolated", {}), ts.get("toolhost-vllm-isolated", {})
+    add("isolated trivial calls ≥ 100,000/s pipelined (C `echo` in a runner)", first(ci, "callsPerSecond"), 100000, fmt_rate, "ge")
+    rt, rti = first(c, "sequentialMicros"), first(ci, "sequentialMicros")
+    ratio = None if not (rt and rti) else rti["p50"] / rt["p50"]
+    add("isolated round trip ≤ 2 × in process (C `echo`, one at a time, p50)", ratio, 2,
+        lambda x: f"{x:.2f}× ({rti['p50']:.0f} µs vs {rt['p50']:.0f} µs)")
+    add("spawn → first `initialize` answer ≤ 10 ms, vLLM plugin isolated", get(vi, "spawn", "initialize", "ms", "p50"), 10, fmt_ms)
+    add("host + runner RSS, C plugin isolated (after pipelined calls; reported)", ci.get("rssAfterCallsKiB"), float("inf"), fmt_mb)
+    add("host + runner RSS, vLLM plugin isolated (after sequential `vllm_chat`; reported)", vi.get("rssAfterOverheadKiB"), float("inf"), fmt_mb)
     return g
 
 
@@ -209,7 +220,7 @@ def markdown(data, chart_name):
     if failures:
         lines.append("**Failures in this run:** " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
         lines.append("")
-    lines.append("**Goals (issue 7):**")
+    lines.append("**Goals (issues 7 and 14):**")
     lines.append("")
     lines.append("| goal | measured | |")
     lines.append("|---|---|---|")
@@ -231,13 +242,15 @@ def chart(data, path):
     targets = data["targets"]
     short = {
         "toolhost-c": "toolhost\n+ C plugin",
+        "toolhost-c-isolated": "toolhost + C\nplugin, isolated",
         "toolhost-vllm": "toolhost\n+ vLLM plugin",
+        "toolhost-vllm-isolated": "toolhost + vLLM\nplugin, isolated",
         "toolhost-typed": "toolhost typed\nC function (libffi)",
         "python-vllm": "Python\nvllm-mcp-server",
         "fastmcp-echo": "FastMCP echo\n(mcp 2.3.0)",
         "swift-sdk-echo": "swift-sdk\necho",
     }
-    colors = {"toolhost-typed": "#a6dba0", "toolhost-c": "#1b7837", "toolhost-vllm": "#5aae61", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
+    colors = {"toolhost-typed": "#a6dba0", "toolhost-c": "#1b7837", "toolhost-c-isolated": "#4d9221", "toolhost-vllm": "#5aae61", "toolhost-vllm-isolated": "#b8e186", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
     panels = [
         ("1. spawn → first answer (initialize), ms\nlower is better, log scale", lambda t: get(t, "spawn", "initialize", "ms", "p50"), True),
         ("2. trivial calls pipelined, calls/s\nhigher is better, log scale", lambda t: next(iter((t.get("calls") or {}).values()), {}).get("callsPerSecond"), True),

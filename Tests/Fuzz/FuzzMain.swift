@@ -28,8 +28,18 @@ enum FuzzHarness {
 
     static let devNull = open("/dev/null", O_WRONLY)
 
-    /// One input: a fresh connection (session state) over the shared host.
+    /// Inputs that start with this byte are host↔runner protocol bytes (issue 14): framing and
+    /// payload parsing of both sides, instead of an MCP session. Never a first byte of MCP
+    /// (JSON text starts with whitespace or a bracket).
+    static let runnerProtocolMarker: UInt8 = 0xF7
+
+    /// One input: a fresh connection (session state) over the shared host, or (first byte
+    /// ``runnerProtocolMarker``) a stream of runner-protocol frames.
     static func run(_ bytes: UnsafeBufferPointer<UInt8>, outputFD: Int32 = devNull) {
+        if bytes.first == runnerProtocolMarker {
+            _ = RunnerProtocolProbe.parse(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[1...]))
+            return
+        }
         let server = MCPServer(host: host, logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }), inputFD: -1, outputFD: outputFD)
         server.feed(bytes, end: true)
         server.flush()
@@ -77,6 +87,20 @@ enum FuzzCommand {
         if arguments.first == "--schema-verdicts" {
             exit(SchemaVerdicts.run())
         }
+        if arguments.first == "--frames" {
+            // The runner protocol's property run: random messages through encoding, random
+            // cuts of the stream and decoding must come back equal; mutated streams must
+            // never trap.
+            let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+            var seed: UInt64 = 0x5EED
+            if let i = arguments.firstIndex(of: "--seed"), i + 1 < arguments.count { seed = UInt64(arguments[i + 1]) ?? seed }
+            if let failure = RunnerProtocolProbe.roundTrip(count: count, seed: seed) {
+                print("runner protocol (seed \(seed)): \(failure)")
+                exit(1)
+            }
+            print("runner protocol: \(count) random messages round-tripped through random cuts (seed \(seed)); \(count) mutated streams parsed without a trap")
+            exit(0)
+        }
         if arguments.first == "--generate" {
             let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
             var seed: UInt64 = 0x5EED
@@ -84,7 +108,7 @@ enum FuzzCommand {
             exit(PropertyRun.run(cases: count, seed: seed))
         }
         if arguments.isEmpty {
-            print("usage: toolhost-fuzz FILE… | toolhost-fuzz --generate N [--seed S] | toolhost-fuzz --schema-verdicts")
+            print("usage: toolhost-fuzz FILE… | toolhost-fuzz --generate N [--seed S] | toolhost-fuzz --frames N [--seed S] | toolhost-fuzz --schema-verdicts")
             exit(2)
         }
         var failures = 0

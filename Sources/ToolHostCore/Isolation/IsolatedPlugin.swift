@@ -210,7 +210,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         case .failure(let error): return .failure(StartFailure(message: error.message, notAPlugin: false))
         case .success(let p): process = p
         }
-        process.channel.send(RunnerFrame(kind: .setup, payload: Array(JSONWriter.string(launch.setup).utf8)))
+        process.channel.send(RunnerMessage.setup(launch.setup).frame)
         var decoder = FrameDecoder()
         let (hello, timedOut) = process.channel.readOne(into: &decoder, timeout: timeout)
         func failed(_ what: String, notAPlugin: Bool = false) -> Result<(Runner, RunnerCatalog), StartFailure> {
@@ -227,8 +227,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             if timedOut { process.kill(because: "it did not finish loading within \(JSONNumber(timeout)) s") }
             return failed("the plugin crashed or stopped while loading")
         }
-        let json = try? JSONParser.parse(hello.payload)
-        guard hello.kind == .hello, let json else {
+        guard case .hello(let json)? = try? RunnerMessage(hello) else {
             process.kill(because: "it broke the runner protocol")
             return failed("the runner sent something other than its catalog")
         }
@@ -266,40 +265,35 @@ final class IsolatedPlugin: @unchecked Sendable {
     }
 
     private func handle(_ frame: RunnerFrame, from runner: Runner) {
-        var reader = FrameReader(frame.payload)
-        switch frame.kind {
-        case .result, .answer:
-            guard let id = try? reader.u64() else { return }
+        // A runner's broken frame is ignored here; the host's state never depends on it.
+        guard let message = try? RunnerMessage(frame) else { return }
+        switch message {
+        case .result(let id, let json), .answer(let id, let json):
             let entry = state.withLock { s -> Entry? in
                 guard let e = s.entries.removeValue(forKey: id) else { return nil }
                 s.ids.removeValue(forKey: Self.key(e.target))
                 return e
             }
-            guard let entry, let json = try? JSONParser.parse(Array(reader.rest())) else { return }
-            switch entry.target {
-            case .call(let call): call.finishRemote(Self.callOutcome(json))
-            case .request(let request): request.finishRemote(Self.requestOutcome(json))
+            switch entry?.target {
+            case .call(let call)?: call.finishRemote(Self.callOutcome(json))
+            case .request(let request)?: request.finishRemote(Self.requestOutcome(json))
+            case nil: break
             }
-        case .progress:
-            guard let id = try? reader.u64(), let value = try? reader.f64(), let total = try? reader.f64(),
-                  let message = try? reader.string() else { return }
+        case .progress(let id, let value, let total, let text):
             if case .call(let call)? = state.withLock({ $0.entries[id]?.target }) {
-                _ = call.progress(value, total: total, message: message.isEmpty ? nil : message)
+                _ = call.progress(value, total: total, message: text.isEmpty ? nil : text)
             }
-        case .log:
-            guard let id = try? reader.u64(), let level = try? reader.u8() else { return }
-            let message = String(decoding: reader.rest(), as: UTF8.self)
+        case .log(let id, let level, let text):
             let logLevel = LogLevel(abi: Int32(level))
             if id != 0, case .call(let call)? = state.withLock({ $0.entries[id]?.target }) {
-                call.log(logLevel, message)
+                call.log(logLevel, text)
             } else {
-                loaded?.log(logLevel, message)
+                loaded?.log(logLevel, text)
             }
-        case .catalog:
-            guard let json = try? JSONParser.parse(frame.payload), let catalog = RunnerCatalog(json: json) else { return }
-            present(catalog)
-        case .resourceUpdated:
-            loaded?.owner?.resourceUpdated(String(decoding: frame.payload, as: UTF8.self))
+        case .catalog(let json):
+            if let catalog = RunnerCatalog(json: json) { present(catalog) }
+        case .resourceUpdated(let uri):
+            loaded?.owner?.resourceUpdated(uri)
         case .setup, .hello, .call, .cancel, .request, .shutdown:
             break
         }
@@ -546,25 +540,15 @@ final class IsolatedPlugin: @unchecked Sendable {
         guard case .tool(let call)? = HostCallbacks.target(handle) else { return TH_ERR_INTERNAL }
         let inv = invocation.pointee
         return forward(.call(call)) { id in
-            var b = FrameBuilder(capacity: 64 + inv.arguments_len)
-            b.u64(id)
-            b.u32(inv.flags)
-            b.string(call.tool.name)
-            b.string(call.requestID)
-            b.string(call.revision.rawValue)
-            b.bytes.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(inv.arguments_json), count: inv.arguments_len))
-            return RunnerFrame(kind: .call, payload: b.bytes)
+            RunnerMessage.call(
+                id: id, flags: inv.flags, tool: call.tool.name, requestID: call.requestID, version: call.revision.rawValue,
+                arguments: Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(inv.arguments_json), count: inv.arguments_len))).frame
         }
     }
 
     private func request(_ handle: OpaquePointer, _ fields: JSONObject) -> th_status {
         guard case .request(let request)? = HostCallbacks.target(handle) else { return TH_ERR_INTERNAL }
-        return forward(.request(request)) { id in
-            var b = FrameBuilder()
-            b.u64(id)
-            b.rest(JSONWriter.string(.object(fields)))
-            return RunnerFrame(kind: .request, payload: b.bytes)
-        }
+        return forward(.request(request)) { id in RunnerMessage.request(id: id, .object(fields)).frame }
     }
 
     private func cancel(_ handle: OpaquePointer) {
@@ -576,9 +560,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             return (id, runner)
         }
         guard let (id, runner) = sent else { return }
-        var b = FrameBuilder()
-        b.u64(id)
-        runner.process.channel.send(RunnerFrame(kind: .cancel, payload: b.bytes))
+        runner.process.channel.send(RunnerMessage.cancel(id: id).frame)
         monitorSignal.withLock { monitorSignal.broadcast() }
     }
 
@@ -595,7 +577,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         }
         monitorSignal.withLock { monitorSignal.broadcast() }
         guard let runner else { return }
-        runner.process.channel.send(RunnerFrame(kind: .shutdown, payload: []))
+        runner.process.channel.send(RunnerMessage.shutdown.frame)
         _ = runner.process.reap(within: 3)
     }
 
@@ -620,7 +602,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             }
             startReading(runner)
             present(catalog)
-            old?.process.channel.send(RunnerFrame(kind: .shutdown, payload: []))
+            old?.process.channel.send(RunnerMessage.shutdown.frame)
             monitorSignal.withLock { monitorSignal.broadcast() }
             return nil
         }
@@ -641,7 +623,7 @@ final class IsolatedPlugin: @unchecked Sendable {
         empty.resources = []
         empty.templates = []
         present(empty)
-        old?.process.channel.send(RunnerFrame(kind: .shutdown, payload: []))
+        old?.process.channel.send(RunnerMessage.shutdown.frame)
         monitorSignal.withLock { monitorSignal.broadcast() }
     }
 

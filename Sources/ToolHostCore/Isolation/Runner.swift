@@ -31,11 +31,10 @@ public enum PluginRunner {
         let logger = Logger(label: "toolhost-runner")
         let channel = FrameChannel(fd: fd)
         var decoder = FrameDecoder()
-        guard let setup = channel.readOne(into: &decoder).frame, setup.kind == .setup,
-              let setupJSON = try? JSONParser.parse(setup.payload) else { exit(2) }
+        guard let setup = channel.readOne(into: &decoder).frame, case .setup(let setupJSON)? = try? RunnerMessage(setup) else { exit(2) }
 
         func refuse(_ reason: String, notAPlugin: Bool = false) -> Never {
-            channel.send(RunnerFrame(kind: .hello, payload: Array(JSONWriter.string(.object(["error": .string(reason), "notAPlugin": .bool(notAPlugin)])).utf8)))
+            channel.send(RunnerMessage.hello(.object(["error": .string(reason), "notAPlugin": .bool(notAPlugin)])).frame)
             exit(3)
         }
         if !NativeManifest.isManifest(path), case .failure(let failure) = PluginLoader.open(path) {
@@ -56,7 +55,7 @@ public enum PluginRunner {
         }
         let served = Served(host: host, channel: channel)
         served.connect()
-        channel.send(RunnerFrame(kind: .hello, payload: Array(JSONWriter.string(catalog.json).utf8)))
+        channel.send(RunnerMessage.hello(catalog.json).frame)
         _ = channel.readLoop(decoder: decoder) { frame in served.handle(frame) }
         // The host is gone (or broke the protocol): stop at once, its calls have no one to answer.
         _exit(0)
@@ -79,56 +78,33 @@ public enum PluginRunner {
             var handlers = PluginHost.Handlers()
             let sendCatalog: @Sendable () -> Void = { [self] in
                 if let catalog = RunnerCatalog.of(host) {
-                    channel.send(RunnerFrame(kind: .catalog, payload: Array(JSONWriter.string(catalog.json).utf8)))
+                    channel.send(RunnerMessage.catalog(catalog.json).frame)
                 }
             }
             handlers.toolsChanged = { _ in sendCatalog() }
             handlers.promptsChanged = { _ in sendCatalog() }
             handlers.resourcesChanged = { _ in sendCatalog() }
             handlers.resourceUpdated = { [channel] uri in
-                channel.send(RunnerFrame(kind: .resourceUpdated, payload: Array(uri.utf8)))
+                channel.send(RunnerMessage.resourceUpdated(uri: uri).frame)
             }
             handlers.pluginLog = { [channel] _, level, message in
-                channel.send(Self.logFrame(id: 0, level: level, message: message))
+                channel.send(RunnerMessage.log(id: 0, level: UInt8(level.rawValue), message: message).frame)
             }
             host.handlers = handlers
         }
 
-        static func progressSink(id: UInt64, channel: FrameChannel) -> @Sendable (Double, Double?, String?) -> Void {
-            { value, total, message in
-                var b = FrameBuilder()
-                b.u64(id)
-                b.f64(value)
-                b.f64(total ?? 0)
-                b.string(message ?? "")
-                channel.send(RunnerFrame(kind: .progress, payload: b.bytes))
-            }
-        }
-
-        static func logFrame(id: UInt64, level: LogLevel, message: String) -> RunnerFrame {
-            var b = FrameBuilder()
-            b.u64(id)
-            b.u8(UInt8(level.rawValue))
-            b.rest(message)
-            return RunnerFrame(kind: .log, payload: b.bytes)
-        }
-
         func handle(_ frame: RunnerFrame) {
-            var reader = FrameReader(frame.payload)
-            switch frame.kind {
-            case .call:
-                guard let id = try? reader.u64(), let flags = try? reader.u32(), let name = try? reader.string(),
-                      let requestID = try? reader.string(), let version = try? reader.string() else { return }
-                call(id: id, flags: flags, name: name, requestID: requestID, version: version, arguments: Array(reader.rest()))
-            case .cancel:
-                guard let id = try? reader.u64() else { return }
+            guard let message = try? RunnerMessage(frame) else { return }
+            switch message {
+            case .call(let id, let flags, let tool, let requestID, let version, let arguments):
+                call(id: id, flags: flags, name: tool, requestID: requestID, version: version, arguments: arguments)
+            case .cancel(let id):
                 if let call = calls.withLock({ $0[id] }) {
                     call.cancel()
                 } else {
                     requests.withLock { $0[id] }?.cancel()
                 }
-            case .request:
-                guard let id = try? reader.u64(), let json = try? JSONParser.parse(Array(reader.rest())) else { return }
+            case .request(let id, let json):
                 request(id: id, json)
             case .shutdown:
                 // Calls already sent may finish (their results still go out), then the plugin
@@ -148,9 +124,12 @@ public enum PluginRunner {
             }
             let wantsProgress = flags & UInt32(TH_CALL_WANTS_PROGRESS) != 0
             let channel = self.channel
-            let progress = wantsProgress ? Self.progressSink(id: id, channel: channel) : nil
+            let sink: @Sendable (Double, Double?, String?) -> Void = { value, total, message in
+                _ = channel.send(RunnerMessage.progress(id: id, value: value, total: total ?? 0, message: message ?? "").frame)
+            }
+            let progress = wantsProgress ? sink : nil
             let log: @Sendable (LogLevel, String) -> Void = { level, message in
-                channel.send(Self.logFrame(id: id, level: level, message: message))
+                _ = channel.send(RunnerMessage.log(id: id, level: UInt8(level.rawValue), message: message).frame)
             }
             let completeNow: @Sendable (ToolCall, CallOutcome) -> Bool = { [self] _, outcome in
                 send(result: id, outcome)
@@ -168,10 +147,7 @@ public enum PluginRunner {
             calls.withLock { _ = $0.removeValue(forKey: id) }
             var o: JSONObject = ["content": .array(outcome.content), "isError": .bool(outcome.isError), "status": .number(JSONNumber(Int(outcome.status)))]
             if let structured = outcome.structured { o["structured"] = structured }
-            var b = FrameBuilder(capacity: 128)
-            b.u64(id)
-            b.rest(JSONWriter.string(.object(o)))
-            channel.send(RunnerFrame(kind: .result, payload: b.bytes))
+            channel.send(RunnerMessage.result(id: id, .object(o)).frame)
         }
 
         private func request(id: UInt64, _ json: JSON) {
@@ -237,10 +213,7 @@ public enum PluginRunner {
             ]
             if let description = outcome.description { o["description"] = .string(description) }
             if let error = outcome.errorMessage { o["error"] = .string(error) }
-            var b = FrameBuilder(capacity: 128)
-            b.u64(id)
-            b.rest(JSONWriter.string(.object(o)))
-            channel.send(RunnerFrame(kind: .answer, payload: b.bytes))
+            channel.send(RunnerMessage.answer(id: id, .object(o)).frame)
         }
     }
 }

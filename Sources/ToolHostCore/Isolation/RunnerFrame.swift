@@ -190,3 +190,189 @@ struct FrameReader {
         return bytes[offset...]
     }
 }
+
+/// The messages of the runner protocol, each to and from its ``RunnerFrame``: the one place
+/// that knows the payload layouts (both sides, the tests and the fuzzer use it).
+enum RunnerMessage: Equatable, Sendable {
+    /// Host → runner, first: plugin settings by id.
+    case setup(JSON)
+    /// Runner → host, once: its catalog, or why the file did not load.
+    case hello(JSON)
+    /// Host → runner: a tool call.
+    case call(id: UInt64, flags: UInt32, tool: String, requestID: String, version: String, arguments: [UInt8])
+    case cancel(id: UInt64)
+    /// Runner → host: a call's outcome {content, structured?, isError, status}.
+    case result(id: UInt64, JSON)
+    case progress(id: UInt64, value: Double, total: Double, message: String)
+    /// id 0: not tied to a call.
+    case log(id: UInt64, level: UInt8, message: String)
+    case catalog(JSON)
+    /// Host → runner: a prompt, read or completion request {kind, …}.
+    case request(id: UInt64, JSON)
+    /// Runner → host: a request's outcome.
+    case answer(id: UInt64, JSON)
+    case resourceUpdated(uri: String)
+    case shutdown
+
+    struct Malformed: Error, CustomStringConvertible {
+        let kind: RunnerFrame.Kind
+        var description: String { "a \(kind) frame whose fields do not parse" }
+    }
+
+    var frame: RunnerFrame {
+        var b = FrameBuilder()
+        let kind: RunnerFrame.Kind
+        switch self {
+        case .setup(let json): kind = .setup; b.rest(JSONWriter.string(json))
+        case .hello(let json): kind = .hello; b.rest(JSONWriter.string(json))
+        case .catalog(let json): kind = .catalog; b.rest(JSONWriter.string(json))
+        case .call(let id, let flags, let tool, let requestID, let version, let arguments):
+            kind = .call
+            b.bytes.reserveCapacity(48 + tool.utf8.count + requestID.utf8.count + arguments.count)
+            b.u64(id); b.u32(flags); b.string(tool); b.string(requestID); b.string(version); b.rest(arguments)
+        case .cancel(let id): kind = .cancel; b.u64(id)
+        case .result(let id, let json): kind = .result; b.u64(id); b.rest(JSONWriter.string(json))
+        case .progress(let id, let value, let total, let message):
+            kind = .progress; b.u64(id); b.f64(value); b.f64(total); b.string(message)
+        case .log(let id, let level, let message): kind = .log; b.u64(id); b.u8(level); b.rest(message)
+        case .request(let id, let json): kind = .request; b.u64(id); b.rest(JSONWriter.string(json))
+        case .answer(let id, let json): kind = .answer; b.u64(id); b.rest(JSONWriter.string(json))
+        case .resourceUpdated(let uri): kind = .resourceUpdated; b.rest(uri)
+        case .shutdown: kind = .shutdown
+        }
+        return RunnerFrame(kind: kind, payload: b.bytes)
+    }
+
+    /// - Throws: ``Malformed`` when the payload does not hold the kind's fields.
+    init(_ frame: RunnerFrame) throws(Malformed) {
+        var r = FrameReader(frame.payload)
+        func json() throws(Malformed) -> JSON {
+            do { return try JSONParser.parse(Array(r.rest())) } catch { throw Malformed(kind: frame.kind) }
+        }
+        do {
+            switch frame.kind {
+            case .setup: self = .setup(try json())
+            case .hello: self = .hello(try json())
+            case .catalog: self = .catalog(try json())
+            case .call:
+                let id = try r.u64(), flags = try r.u32(), tool = try r.string(), requestID = try r.string(), version = try r.string()
+                self = .call(id: id, flags: flags, tool: tool, requestID: requestID, version: version, arguments: Array(r.rest()))
+            case .cancel: self = .cancel(id: try r.u64())
+            case .result: let id = try r.u64(); self = .result(id: id, try json())
+            case .progress:
+                let id = try r.u64(), value = try r.f64(), total = try r.f64(), message = try r.string()
+                self = .progress(id: id, value: value, total: total, message: message)
+            case .log:
+                let id = try r.u64(), level = try r.u8()
+                self = .log(id: id, level: level, message: String(decoding: r.rest(), as: UTF8.self))
+            case .request: let id = try r.u64(); self = .request(id: id, try json())
+            case .answer: let id = try r.u64(); self = .answer(id: id, try json())
+            case .resourceUpdated: self = .resourceUpdated(uri: String(decoding: r.rest(), as: UTF8.self))
+            case .shutdown: self = .shutdown
+            }
+        } catch {
+            throw Malformed(kind: frame.kind)
+        }
+    }
+}
+
+/// The protocol's parsing as one entry point, for the fuzzer and the property run: cuts
+/// `bytes` into frames and parses each; never traps, whatever the bytes.
+public enum RunnerProtocolProbe {
+    /// - Returns: the messages parsed before the first protocol error, and whether one occurred.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> (messages: Int, failed: Bool) {
+        var decoder = FrameDecoder()
+        decoder.append(bytes)
+        var count = 0
+        do {
+            while let frame = try decoder.next() {
+                _ = try? RunnerMessage(frame)
+                count += 1
+            }
+        } catch {
+            return (count, true)
+        }
+        return (count, false)
+    }
+
+    /// Generates `count` random messages from `seed`, sends them through encoding, a random
+    /// cutting of the byte stream and decoding, and compares.
+    /// - Returns: nil when every message came back equal, else what differed.
+    public static func roundTrip(count: Int, seed: UInt64) -> String? {
+        var rng = SplitMix(seed: seed)
+        var messages: [RunnerMessage] = []
+        var bytes: [UInt8] = []
+        for _ in 0..<count {
+            let m = randomMessage(&rng)
+            messages.append(m)
+            m.frame.encode(into: &bytes)
+        }
+        var decoder = FrameDecoder()
+        var decoded: [RunnerMessage] = []
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, Int(rng.next() % 300) + 1)
+            decoder.append(Array(bytes[offset..<(offset + n)]))
+            offset += n
+            do {
+                while let frame = try decoder.next() { decoded.append(try RunnerMessage(frame)) }
+            } catch {
+                return "decoding failed after \(decoded.count) messages: \(error)"
+            }
+        }
+        guard decoded.count == messages.count else { return "\(messages.count) messages sent, \(decoded.count) decoded" }
+        for (i, (a, b)) in zip(messages, decoded).enumerated() where a != b {
+            return "message \(i) differs: sent \(a), decoded \(b)"
+        }
+        // Mutations: flipped bytes, cut streams; the decoder must stop or go on, never trap.
+        for _ in 0..<count {
+            var mutated = bytes
+            guard !mutated.isEmpty else { break }
+            for _ in 0..<(Int(rng.next() % 4) + 1) {
+                mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            mutated.removeLast(Int(rng.next() % UInt64(min(mutated.count, 64))))
+            _ = mutated.withUnsafeBytes { parse($0) }
+        }
+        return nil
+    }
+
+    private static func randomMessage(_ rng: inout SplitMix) -> RunnerMessage {
+        func text() -> String {
+            let alphabet = Array("abcé\"\\\n{}[]:,0 ü😀")
+            return String((0..<Int(rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
+        func json() -> JSON {
+            .object(["text": .string(text()), "n": .number(JSONNumber(Int(rng.next() % 1000))), "ok": .bool(rng.next() % 2 == 0)])
+        }
+        let id = rng.next() % 1_000_000
+        switch rng.next() % 13 {
+        case 0: return .setup(json())
+        case 1: return .hello(json())
+        case 2: return .call(id: id, flags: UInt32(truncatingIfNeeded: rng.next()), tool: text(), requestID: text(), version: text(), arguments: Array(text().utf8))
+        case 3: return .cancel(id: id)
+        case 4: return .result(id: id, json())
+        case 5: return .progress(id: id, value: Double(rng.next() % 100), total: Double(rng.next() % 100), message: text())
+        case 6: return .log(id: id, level: UInt8(rng.next() % 8), message: text())
+        case 7: return .catalog(json())
+        case 8: return .request(id: id, json())
+        case 9: return .answer(id: id, json())
+        case 10: return .resourceUpdated(uri: text())
+        case 11: return .shutdown
+        default: return .call(id: id, flags: 0, tool: "t", requestID: "1", version: "2025-11-25", arguments: Array("{}".utf8))
+        }
+    }
+
+    /// A small deterministic generator (SplitMix64).
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}

@@ -112,8 +112,26 @@ final class Child {
     @discardableResult
     func send(_ line: String) -> Bool { write(Array((line + "\n").utf8)) }
 
-    /// Resident memory now and at its peak, in KiB, from /proc/PID/status.
-    func memory() -> (rss: Int, hwm: Int)? { Child.memory(of: pid) }
+    /// Resident memory now and at its peak, in KiB, from /proc/PID/status: of the server and
+    /// every process it started (toolhost's plugin runners), summed.
+    func memory() -> (rss: Int, hwm: Int)? { Child.treeMemory(of: pid) }
+
+    static func treeMemory(of pid: pid_t) -> (rss: Int, hwm: Int)? {
+        guard var total = memory(of: pid) else { return nil }
+        for child in children(of: pid) {
+            if let m = treeMemory(of: child) { total = (total.rss + m.rss, total.hwm + m.hwm) }
+        }
+        return total
+    }
+
+    /// The processes `pid` started (from /proc/PID/task/*/children).
+    static func children(of pid: pid_t) -> [pid_t] {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return [] }
+        return tasks.flatMap { task -> [pid_t] in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
 
     static func memory(of pid: pid_t) -> (rss: Int, hwm: Int)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
