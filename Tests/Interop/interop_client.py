@@ -807,40 +807,94 @@ class Scenario:
         return {"values": values}
 
     async def check_dropin(self) -> dict[str, Any]:
-        """A plugin file renamed into the server's --plugin-dir while serving: the client hears
-        notifications/tools/list_changed (on a listen stream in 2026-07-28) and lists its tool.
-        The file is removed again afterwards, so the next run's server starts without it."""
+        """A broken file and a half-written plugin file in the server's --plugin-dir bring no
+        list_changed; once the file is complete the client hears notifications/tools/list_changed
+        (on a listen stream in 2026-07-28), lists its tool and calls it. With --dropin-replace: a new version renamed over it brings list_changed and
+        the new tool answers (the plugin runs isolated, so it starts anew from the new file);
+        removed, its tool goes with list_changed. The file is removed in any case, so the next
+        run's server starts without it."""
         if not self.opts.dropin:
             raise CheckSkipped("no --dropin FILE:DIR:TOOL given")
         source, folder, tool = self.opts.dropin.split(":")
         target = os.path.join(folder, "interop-dropin.so")
         part = os.path.join(folder, ".interop-dropin.so.part")
-        since = self.wire.now()
+        report: dict[str, Any] = {"tool": tool}
 
         def is_changed(e: WireEvent) -> bool:
             return e.direction == "s2c" and e.method == "notifications/tools/list_changed"
 
-        async def drop_and_wait() -> WireEvent | None:
-            shutil.copyfile(source, part)
+        async def change(what: str, act) -> float:
+            since = self.wire.now()
+            act()
+            event = await self.wire.wait_for(is_changed, self.opts.step_timeout, since)
+            if event is None:
+                raise CheckFailed(f"no notifications/tools/list_changed after the plugin was {what}", folder=folder)
+            return round((event.t - since) * 1000, 1)
+
+        def put(path: str) -> None:
+            shutil.copyfile(path, part)
             os.rename(part, target)
-            return await self.wire.wait_for(is_changed, self.opts.step_timeout, since)
+
+        async def names() -> list[str]:
+            return [t.get("name") for t in await self.sdk.list_tools()]
+
+        broken = os.path.join(folder, "interop-broken.so")
+
+        async def steps() -> None:
+            # A broken file and half a file: neither changes the list.
+            quiet_since = self.wire.now()
+            with open(broken, "wb") as f:
+                f.write(b"not a shared library")
+            with open(source, "rb") as f:
+                data = f.read()
+            out = open(target, "wb")
+            out.write(data[: len(data) // 2])
+            out.flush()
+            early = await self.wire.wait_for(is_changed, 1.0, quiet_since)
+            if early is not None:
+                out.close()
+                raise CheckFailed("list_changed for a broken or half-written file", folder=folder)
+            report["quiet_while_broken_or_half_written_ms"] = 1000
+            # The rest written and the file closed: now it loads.
+            since = self.wire.now()
+            out.write(data[len(data) // 2 :])
+            out.close()
+            event = await self.wire.wait_for(is_changed, self.opts.step_timeout, since)
+            if event is None:
+                raise CheckFailed("no notifications/tools/list_changed after the plugin file was completed", folder=folder)
+            report["listed_after_ms"] = round((event.t - since) * 1000, 1)
+            listed = await names()
+            if tool not in listed:
+                raise CheckFailed("the dropped-in plugin's tool is not listed", want=tool, listed=listed)
+            result = await self.sdk.call_tool(tool, {})
+            if result.get("isError"):
+                raise CheckFailed("the dropped-in tool failed", text=_text_of(result))
+            if not self.opts.dropin_replace:
+                return
+            replacement, new_tool = self.opts.dropin_replace.split(":")
+            report["replaced_after_ms"] = await change("replaced", lambda: put(replacement))
+            listed = await names()
+            if new_tool not in listed or tool in listed:
+                raise CheckFailed("after the replacement the new tool is not the one listed", want=new_tool, listed=listed)
+            result = await self.sdk.call_tool(new_tool, {})
+            if result.get("isError") or new_tool not in _text_of(result):
+                raise CheckFailed("the replaced plugin does not answer with its new behaviour", text=_text_of(result))
+            report["removed_after_ms"] = await change("removed", lambda: os.remove(target))
+            listed = await names()
+            if new_tool in listed:
+                raise CheckFailed("the removed plugin's tool is still listed", listed=listed)
 
         try:
             if self.sdk.is_modern:
                 async with self.sdk.listen_tools():
-                    changed = await drop_and_wait()
+                    await steps()
             else:
-                changed = await drop_and_wait()
-            if changed is None:
-                raise CheckFailed("no notifications/tools/list_changed after a plugin was dropped in", folder=folder)
-            names = [t.get("name") for t in await self.sdk.list_tools()]
-            if tool not in names:
-                raise CheckFailed("the dropped-in plugin's tool is not listed", want=tool, listed=names)
+                await steps()
         finally:
-            for path in (target, part):
+            for path in (target, part, broken):
                 if os.path.exists(path):
                     os.remove(path)
-        return {"tool": tool, "listed_after_ms": round((changed.t - since) * 1000, 1)}
+        return report
 
     async def check_unknown_tool(self) -> dict[str, Any]:
         expect = self.opts.expect_unknown_tool
@@ -981,6 +1035,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         metavar="FILE:DIR:TOOL",
         help="copy plugin FILE into the server's --plugin-dir DIR while serving and expect TOOL to appear",
+    )
+    tools.add_argument(
+        "--dropin-replace",
+        default="",
+        metavar="FILE:TOOL",
+        help="then rename plugin FILE over the dropped-in one and expect TOOL to replace the first; "
+        "then remove it and expect its tool to go",
     )
     tools.add_argument(
         "--expect-unknown-tool",
