@@ -53,3 +53,34 @@ import Testing
         #expect(RunnerProtocolProbe.roundTrip(count: 500, seed: 42) == nil)
     }
 }
+
+/// What a runner reports, and the limits a plugin's settings ask for.
+@Suite struct RunnerCatalogTests {
+    @Test func aCatalogSurvivesItsJSON() {
+        var catalog = RunnerCatalog(id: "p", name: "P", version: "1", summary: "s", abiMajor: 1, abiMinor: 9, flags: 4)
+        catalog.tools = [.object(["name": "t", "inputSchema": .object(["type": "object"])])]
+        catalog.prompts = [.object(["name": "q", "arguments": .array([.object(["name": "a", "required": .bool(true)])])])]
+        catalog.templates = [.object(["uri": "x://{id}", "name": "x"])]
+        catalog.offersPrompts = true
+        catalog.offersResources = true
+        catalog.problems = [PluginProblem(path: "/p.so", plugin: "p", tool: "bad", message: "no")]
+        catalog.report = ["plugin p 1 — P"]
+        #expect(RunnerCatalog(json: catalog.json) == catalog)
+        #expect(RunnerCatalog(json: .object(["name": "no id"])) == nil)
+        let tables = CatalogTables(catalog)
+        #expect(String(cString: tables.tools[0].name) == "t")
+        #expect(tables.prompts[0].argument_count == 1)
+        #expect(tables.templates[0].size == -1)
+    }
+
+    @Test func limitsComeFromNumbersOrTheEnvironmentsStrings() {
+        let policy = IsolatedPlugin.Policy(settings: .object([
+            "memory_limit_mb": "96", "cancel_grace": .number(JSONNumber(0.5)), "max_crashes": "2", "crash_window": "10",
+        ]))
+        #expect(policy.memoryLimit == 96 << 20)
+        #expect(policy.cancelGrace == 0.5)
+        #expect(policy.maxCrashes == 2 && policy.crashWindow == 10)
+        let defaults = IsolatedPlugin.Policy(settings: .object(["memory_limit_mb": "lots", "max_crashes": "0"]))
+        #expect(defaults.memoryLimit == nil && defaults.maxCrashes == 3 && defaults.cancelGrace == 5)
+    }
+}
