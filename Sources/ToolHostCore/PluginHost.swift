@@ -351,8 +351,15 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     /// Runs a prepared call on a worker thread.
+    /// A call of an isolated plugin runs here at once: its `invoke` only queues a frame for
+    /// the runner (it never waits for the plugin), so a worker thread would be a hand-off for
+    /// nothing.
     public func start(_ call: ToolCall) {
-        pool.submit { call.run() }
+        if call.tool.plugin.isolated != nil, call.tool.plugin.parent == nil, !call.tool.plugin.serial {
+            call.run()
+        } else {
+            pool.submit { call.run() }
+        }
     }
 
     private func release(_ call: ToolCall) {

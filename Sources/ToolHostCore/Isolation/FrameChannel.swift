@@ -31,17 +31,40 @@ final class FrameChannel: @unchecked Sendable {
     /// Queues `frame` and writes it (and whatever else is queued) unless another thread is
     /// writing already.
     /// - Returns: false when the channel is closed or the write failed (the peer is gone).
+    /// - Parameter batchable: on a thread inside ``DeferredSends/batching(_:)``, leave the
+    ///   frame queued until that batch ends.
     @discardableResult
-    func send(_ frame: RunnerFrame) -> Bool {
+    func send(_ frame: RunnerFrame, batchable: Bool = false) -> Bool {
+        let batch = batchable ? DeferredSends.current : nil
         let flusher = outgoing.withLock { o -> Bool? in
             guard !o.closed else { return nil }
             frame.encode(into: &o.buffer)
-            if o.flushing { return false }
+            if o.flushing || batch != nil { return false }
             o.flushing = true
             return true
         }
         guard let flusher else { return false }
+        if let batch {
+            if !batch.channels.contains(where: { $0 === self }) { batch.channels.append(self) }
+            return true
+        }
         guard flusher else { return true }
+        return drain()
+    }
+
+    /// Writes what is queued unless another thread is writing already.
+    @discardableResult
+    func flush() -> Bool {
+        let flusher = outgoing.withLock { o -> Bool in
+            guard !o.closed, !o.flushing, !o.buffer.isEmpty else { return false }
+            o.flushing = true
+            return true
+        }
+        return flusher ? drain() : true
+    }
+
+    /// The flusher's loop: writes until the queue is empty.
+    private func drain() -> Bool {
         while true {
             var chunk = outgoing.withLock { o -> [UInt8] in
                 if o.buffer.isEmpty {
@@ -138,5 +161,48 @@ final class FrameChannel: @unchecked Sendable {
     func closeOutput() {
         outgoing.withLock { $0.closed = true }
         shutdown(fd, Int32(SHUT_WR))
+    }
+}
+
+/// Frames held back on one thread while it works through a chunk of input, and written when it
+/// is done (or before it waits for anything): the MCP reader thread starts many isolated calls
+/// from one `read(2)` of stdin, and they leave in one `send(2)` per runner instead of one each.
+/// Other threads send at once.
+enum DeferredSends {
+    final class Pending {
+        var channels: [FrameChannel] = []
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Runs `body` with sends from this thread held back, then writes them.
+    static func batching<T>(_ body: () -> T) -> T {
+        guard pthread_getspecific(key) == nil else { return body() }
+        let pending = Pending()
+        let pointer = Unmanaged.passRetained(pending).toOpaque()
+        pthread_setspecific(key, pointer)
+        defer {
+            flush()
+            pthread_setspecific(key, nil)
+            Unmanaged<Pending>.fromOpaque(pointer).release()
+        }
+        return body()
+    }
+
+    /// The list of this thread, when it is batching.
+    static var current: Pending? {
+        pthread_getspecific(key).map { Unmanaged<Pending>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Writes what this thread held back (call before it blocks).
+    static func flush() {
+        guard let pending = current, !pending.channels.isEmpty else { return }
+        let channels = pending.channels
+        pending.channels = []
+        for channel in channels { channel.flush() }
     }
 }

@@ -530,8 +530,9 @@ final class IsolatedPlugin: @unchecked Sendable {
             return TH_ERR_UNSUPPORTED
         }
         if let runner, let frame = state.withLock({ $0.entries[id]?.frame }) {
-            // A failed send shows up as the runner's end, which fails the entry.
-            runner.process.channel.send(frame)
+            // A failed send shows up as the runner's end, which fails the entry. Sent with the
+            // other calls of the same input chunk when the MCP reader started this one.
+            runner.process.channel.send(frame, batchable: true)
         }
         return TH_PENDING
     }

@@ -112,9 +112,12 @@ public final class MCPServer: @unchecked Sendable {
     /// calling thread; `end` marks the end of input (a last unterminated line still counts).
     /// ``run()`` is this in a loop over stdin; the fuzzer drives it directly.
     public func feed(_ bytes: UnsafeBufferPointer<UInt8>, end: Bool = false) {
-        framer.withLock { framer in
-            framer.feed(bytes) { handle($0) }
-            if end { framer.finish { handle($0) } }
+        // Calls to isolated plugins started from this chunk leave for their runners together.
+        DeferredSends.batching {
+            framer.withLock { framer in
+                framer.feed(bytes) { handle($0) }
+                if end { framer.finish { handle($0) } }
+            }
         }
     }
 
@@ -258,6 +261,7 @@ public final class MCPServer: @unchecked Sendable {
     func waitForCapacity() -> Bool {
         let limit = configuration.maxCallsInFlight
         guard host.liveCallCount >= limit else { return true }
+        DeferredSends.flush()  // the calls that would free room may be among them
         if inputAbandoned.load(ordering: .acquiring) { return false }
         readerWaiting.store(true, ordering: .sequentiallyConsistent)
         defer { readerWaiting.store(false, ordering: .sequentiallyConsistent) }

@@ -59,6 +59,12 @@ final class OutputWriter: @unchecked Sendable {
     @discardableResult
     func send(_ message: [UInt8]) -> Bool {
         lock.lock()
+        if buffer.count > hardLimit && !failed {
+            // Before waiting for the client, let held-back calls go to their runners.
+            lock.unlock()
+            DeferredSends.flush()
+            lock.lock()
+        }
         while buffer.count > hardLimit && !failed { lock.wait() }
         if failed {
             lock.unlock()
