@@ -269,15 +269,18 @@ final class IsolatedPlugin: @unchecked Sendable {
         guard let message = try? RunnerMessage(frame) else { return }
         switch message {
         case .result(let id, let json), .answer(let id, let json):
-            let entry = state.withLock { s -> Entry? in
-                guard let e = s.entries.removeValue(forKey: id) else { return nil }
-                s.ids.removeValue(forKey: Self.key(e.target))
-                return e
-            }
-            switch entry?.target {
+            switch take(id) {
             case .call(let call)?: call.finishRemote(Self.callOutcome(json))
             case .request(let request)?: request.finishRemote(Self.requestOutcome(json))
             case nil: break
+            }
+        case .textResult(let id, let status, let isError, let texts):
+            if case .call(let call)? = take(id) {
+                var outcome = CallOutcome()
+                outcome.content = texts.map { .object(["type": "text", "text": .string($0)]) }
+                outcome.isError = isError
+                outcome.status = status
+                call.finishRemote(outcome)
             }
         case .progress(let id, let value, let total, let text):
             if case .call(let call)? = state.withLock({ $0.entries[id]?.target }) {
@@ -296,6 +299,15 @@ final class IsolatedPlugin: @unchecked Sendable {
             loaded?.owner?.resourceUpdated(uri)
         case .setup, .hello, .call, .cancel, .request, .shutdown:
             break
+        }
+    }
+
+    /// The call or request `id` is answered: out of the tables.
+    private func take(_ id: UInt64) -> Entry.Target? {
+        state.withLock { s -> Entry.Target? in
+            guard let e = s.entries.removeValue(forKey: id) else { return nil }
+            s.ids.removeValue(forKey: Self.key(e.target))
+            return e.target
         }
     }
 

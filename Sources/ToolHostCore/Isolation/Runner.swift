@@ -111,7 +111,7 @@ public enum PluginRunner {
                 // shuts down and the runner exits.
                 host.shutdown(grace: host.configuration.shutdownGrace, ending: .inputEnded)
                 _exit(0)
-            case .setup, .hello, .result, .progress, .log, .catalog, .answer, .resourceUpdated:
+            case .setup, .hello, .result, .textResult, .progress, .log, .catalog, .answer, .resourceUpdated:
                 break
             }
         }
@@ -145,9 +145,25 @@ public enum PluginRunner {
 
         private func send(result id: UInt64, _ outcome: CallOutcome) {
             calls.withLock { _ = $0.removeValue(forKey: id) }
+            if outcome.structured == nil, let texts = Self.texts(outcome.content) {
+                channel.send(RunnerMessage.textResult(id: id, status: outcome.status, isError: outcome.isError, texts: texts).frame)
+                return
+            }
             var o: JSONObject = ["content": .array(outcome.content), "isError": .bool(outcome.isError), "status": .number(JSONNumber(Int(outcome.status)))]
             if let structured = outcome.structured { o["structured"] = structured }
             channel.send(RunnerMessage.result(id: id, .object(o)).frame)
+        }
+
+        /// The texts of content made only of plain text blocks ({"type":"text","text":…} and
+        /// nothing else), else nil.
+        static func texts(_ content: [JSON]) -> [String]? {
+            var texts: [String] = []
+            texts.reserveCapacity(content.count)
+            for block in content {
+                guard case .object(let o) = block, o.count == 2, o["type"] == .string("text"), case .string(let text)? = o["text"] else { return nil }
+                texts.append(text)
+            }
+            return texts
         }
 
         private func request(id: UInt64, _ json: JSON) {

@@ -38,6 +38,9 @@ struct RunnerFrame: Equatable, Sendable {
         case resourceUpdated = 11
         /// Empty: finish what runs, shut the plugin down and exit.
         case shutdown = 12
+        /// The common outcome in fixed fields, no JSON: u64 id, i32 status, u8 isError, u32
+        /// count, then that many strings: the text blocks.
+        case textResult = 13
     }
 
     var kind: Kind
@@ -203,6 +206,8 @@ enum RunnerMessage: Equatable, Sendable {
     case cancel(id: UInt64)
     /// Runner → host: a call's outcome {content, structured?, isError, status}.
     case result(id: UInt64, JSON)
+    /// Runner → host: an outcome made only of text blocks (most tools'), without JSON.
+    case textResult(id: UInt64, status: Int32, isError: Bool, texts: [String])
     case progress(id: UInt64, value: Double, total: Double, message: String)
     /// id 0: not tied to a call.
     case log(id: UInt64, level: UInt8, message: String)
@@ -239,6 +244,10 @@ enum RunnerMessage: Equatable, Sendable {
         case .answer(let id, let json): kind = .answer; b.u64(id); b.rest(JSONWriter.string(json))
         case .resourceUpdated(let uri): kind = .resourceUpdated; b.rest(uri)
         case .shutdown: kind = .shutdown
+        case .textResult(let id, let status, let isError, let texts):
+            kind = .textResult
+            b.u64(id); b.u32(UInt32(bitPattern: status)); b.u8(isError ? 1 : 0); b.u32(UInt32(texts.count))
+            for text in texts { b.string(text) }
         }
         return RunnerFrame(kind: kind, payload: b.bytes)
     }
@@ -269,6 +278,13 @@ enum RunnerMessage: Equatable, Sendable {
             case .answer: let id = try r.u64(); self = .answer(id: id, try json())
             case .resourceUpdated: self = .resourceUpdated(uri: String(decoding: r.rest(), as: UTF8.self))
             case .shutdown: self = .shutdown
+            case .textResult:
+                let id = try r.u64(), status = Int32(bitPattern: try r.u32()), isError = try r.u8() != 0, count = Int(try r.u32())
+                guard count <= frame.payload.count else { throw Malformed(kind: frame.kind) }
+                var texts: [String] = []
+                texts.reserveCapacity(count)
+                for _ in 0..<count { texts.append(try r.string()) }
+                self = .textResult(id: id, status: status, isError: isError, texts: texts)
             }
         } catch {
             throw Malformed(kind: frame.kind)
@@ -326,8 +342,10 @@ public enum RunnerProtocolProbe {
         }
         // Mutations: flipped bytes, cut streams; the decoder must stop or go on, never trap.
         for _ in 0..<count {
-            var mutated = bytes
-            guard !mutated.isEmpty else { break }
+            // A window of the stream (at most 4 KB, from a frame boundary or not).
+            guard !bytes.isEmpty else { break }
+            let start = rng.next() % 2 == 0 ? 0 : Int(rng.next() % UInt64(bytes.count))
+            var mutated = Array(bytes[start..<min(bytes.count, start + 4096)])
             for _ in 0..<(Int(rng.next() % 4) + 1) {
                 mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
             }
@@ -346,7 +364,7 @@ public enum RunnerProtocolProbe {
             .object(["text": .string(text()), "n": .number(JSONNumber(Int(rng.next() % 1000))), "ok": .bool(rng.next() % 2 == 0)])
         }
         let id = rng.next() % 1_000_000
-        switch rng.next() % 13 {
+        switch rng.next() % 14 {
         case 0: return .setup(json())
         case 1: return .hello(json())
         case 2: return .call(id: id, flags: UInt32(truncatingIfNeeded: rng.next()), tool: text(), requestID: text(), version: text(), arguments: Array(text().utf8))
@@ -359,6 +377,7 @@ public enum RunnerProtocolProbe {
         case 9: return .answer(id: id, json())
         case 10: return .resourceUpdated(uri: text())
         case 11: return .shutdown
+        case 12: return .textResult(id: id, status: Int32(truncatingIfNeeded: rng.next()), isError: rng.next() % 2 == 0, texts: (0..<Int(rng.next() % 4)).map { _ in text() })
         default: return .call(id: id, flags: 0, tool: "t", requestID: "1", version: "2025-11-25", arguments: Array("{}".utf8))
         }
     }
