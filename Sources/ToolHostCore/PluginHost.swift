@@ -241,8 +241,8 @@ public final class PluginHost: @unchecked Sendable {
             if let loaded = plugins.first(where: { $0.path == path || (PluginDiscovery.realPath($0.path) ?? $0.path) == real }) {
                 if let isolated = loaded.isolated {
                     if removed {
-                        isolated.remove()
                         logger.notice("plugin file \(path) was removed while serving: the tools of plugin \(loaded.id) are gone; calls already running finish")
+                        isolated.remove()
                     } else if let failure = isolated.reload() {
                         let message = "the file of plugin \(loaded.id) (\(path)) was replaced while serving, but the new file does not start: \(failure); the previous version keeps serving"
                         logger.error("\(message)")

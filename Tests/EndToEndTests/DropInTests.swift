@@ -113,7 +113,7 @@ import Testing
         try FileManager.default.removeItem(atPath: folder + "/libfirst.so")
         #expect(client.notification("notifications/tools/list_changed", timeout: 10) != nil)
         #expect(try Self.names(client).isEmpty)
-        #expect(client.process.stderr.contains("was removed while serving"))
+        #expect(client.process.waitForStderr(containing: "was removed while serving"))
     }
 
     @Test func namedFilesAndTOOLHOST_WATCH_0TurnWatchingOff() throws {

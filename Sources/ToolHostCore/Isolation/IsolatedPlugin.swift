@@ -294,7 +294,8 @@ final class IsolatedPlugin: @unchecked Sendable {
                 loaded?.log(logLevel, text)
             }
         case .catalog(let json):
-            if let catalog = RunnerCatalog(json: json) { present(catalog) }
+            // A runner being replaced no longer speaks for the plugin's lists.
+            if state.withLock({ $0.runner === runner }), let catalog = RunnerCatalog(json: json) { present(catalog) }
         case .resourceUpdated(let uri):
             loaded?.owner?.resourceUpdated(uri)
         case .setup, .hello, .call, .cancel, .request, .shutdown:
