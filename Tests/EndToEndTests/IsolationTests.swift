@@ -59,7 +59,7 @@ import Testing
         try Self.expectExampleServes(client)
         try Self.expectServesAgain(client)
         #expect(client.strayLines.isEmpty)
-        #expect(client.process.stderr.contains("[runner libcrashy.so] \(lastLine)"), "the runner's stderr reaches the host's")
+        #expect(client.process.waitForStderr(containing: "[runner libcrashy.so] \(lastLine)"), "the runner's stderr reaches the host's")
     }
 
     @Test func everyCallInFlightOnACrashedRunnerIsAnsweredOnce() throws {
@@ -119,6 +119,8 @@ import Testing
         let client = try Self.serve(try Self.build([define]))
         #expect(try Self.names(client).contains("echo"))
         #expect(!(try Self.names(client)).contains { $0.hasPrefix("crashy_") })
+        // stderr is read on its own thread: wait for the report rather than race the answers.
+        #expect(client.process.waitForStderr(containing: "SIGSEGV"))
         let stderr = client.process.stderr
         #expect(stderr.contains("libcrashy.so: the plugin crashed or stopped while loading"), "\(stderr)")
         #expect(stderr.contains("SIGSEGV") && stderr.contains("crashy: about to \(line)"), "\(stderr)")

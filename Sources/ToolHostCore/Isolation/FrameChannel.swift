@@ -28,6 +28,17 @@ final class FrameChannel: @unchecked Sendable {
         self.fd = fd
     }
 
+    deinit {
+        close(fd)
+    }
+
+    /// Ends both directions at once: a reader blocked on the channel sees its end (after a
+    /// kill, when a process the plugin started may still hold the other end).
+    func hangUp() {
+        outgoing.withLock { $0.closed = true }
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Queues `frame` and writes it (and whatever else is queued) unless another thread is
     /// writing already.
     /// - Returns: false when the channel is closed or the write failed (the peer is gone).

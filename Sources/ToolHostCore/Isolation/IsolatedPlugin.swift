@@ -47,10 +47,10 @@ final class IsolatedPlugin: @unchecked Sendable {
                 default: return nil
                 }
             }
-            if let mb = number("memory_limit_mb"), mb > 0 { memoryLimit = Int(mb * 1_048_576) }
-            if let grace = number("cancel_grace"), grace >= 0 { cancelGrace = grace }
-            if let crashes = number("max_crashes"), crashes >= 1 { maxCrashes = Int(crashes) }
-            if let window = number("crash_window"), window > 0 { crashWindow = window }
+            if let mb = number("memory_limit_mb"), mb > 0, mb < 1e9 { memoryLimit = Int(mb * 1_048_576) }
+            if let grace = number("cancel_grace"), grace >= 0, grace < 1e9 { cancelGrace = grace }
+            if let crashes = number("max_crashes"), crashes >= 1, crashes < 1e6 { maxCrashes = Int(crashes) }
+            if let window = number("crash_window"), window > 0, window < 1e9 { crashWindow = window }
         }
     }
 
@@ -117,9 +117,24 @@ final class IsolatedPlugin: @unchecked Sendable {
         var nextID: UInt64 = 1
         var crashTimes: [Double] = []
         var restarts = 0
+        /// Restarts that failed in a row (the runner did not come up).
+        var failedRestarts = 0
         var lastCrash: String?
         var tables: CatalogTables
+        /// Tables presented before: a registry rebuild may still be reading one. The last few
+        /// are kept (a rebuild reads a table within moments of its replacement).
         var oldTables: [CatalogTables] = []
+
+        /// Gives the calls queued while no runner was up to `runner`.
+        /// - Returns: their frames, in the order they were made.
+        mutating func adoptQueued(by runner: Runner) -> [RunnerFrame] {
+            var frames: [(UInt64, RunnerFrame)] = []
+            for (id, entry) in entries where entry.runner == nil {
+                entries[id]?.runner = runner
+                frames.append((id, entry.frame))
+            }
+            return frames.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
     private let state: Mutex<State>
     private let monitorSignal = ConditionLock()
@@ -269,13 +284,13 @@ final class IsolatedPlugin: @unchecked Sendable {
         guard let message = try? RunnerMessage(frame) else { return }
         switch message {
         case .result(let id, let json), .answer(let id, let json):
-            switch take(id) {
+            switch take(id, from: runner) {
             case .call(let call)?: call.finishRemote(Self.callOutcome(json))
             case .request(let request)?: request.finishRemote(Self.requestOutcome(json))
             case nil: break
             }
         case .textResult(let id, let status, let isError, let texts):
-            if case .call(let call)? = take(id) {
+            if case .call(let call)? = take(id, from: runner) {
                 var outcome = CallOutcome()
                 outcome.content = texts.map { .object(["type": "text", "text": .string($0)]) }
                 outcome.isError = isError
@@ -283,12 +298,12 @@ final class IsolatedPlugin: @unchecked Sendable {
                 call.finishRemote(outcome)
             }
         case .progress(let id, let value, let total, let text):
-            if case .call(let call)? = state.withLock({ $0.entries[id]?.target }) {
+            if case .call(let call)? = state.withLock({ $0.entries[id].flatMap { $0.runner === runner ? $0.target : nil } }) {
                 _ = call.progress(value, total: total, message: text.isEmpty ? nil : text)
             }
         case .log(let id, let level, let text):
             let logLevel = LogLevel(abi: Int32(level))
-            if id != 0, case .call(let call)? = state.withLock({ $0.entries[id]?.target }) {
+            if id != 0, case .call(let call)? = state.withLock({ $0.entries[id].flatMap { $0.runner === runner ? $0.target : nil } }) {
                 call.log(logLevel, text)
             } else {
                 loaded?.log(logLevel, text)
@@ -303,10 +318,12 @@ final class IsolatedPlugin: @unchecked Sendable {
         }
     }
 
-    /// The call or request `id` is answered: out of the tables.
-    private func take(_ id: UInt64) -> Entry.Target? {
+    /// The call or request `id` is answered by `runner`: out of the tables (nil when it is not
+    /// that runner's: a runner answers only what was sent to it).
+    private func take(_ id: UInt64, from runner: Runner) -> Entry.Target? {
         state.withLock { s -> Entry.Target? in
-            guard let e = s.entries.removeValue(forKey: id) else { return nil }
+            guard let e = s.entries[id], e.runner === runner else { return nil }
+            s.entries.removeValue(forKey: id)
             s.ids.removeValue(forKey: Self.key(e.target))
             return e.target
         }
@@ -345,6 +362,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             let old = s.tables.catalog
             guard old != catalog else { return nil }
             s.oldTables.append(s.tables)
+            if s.oldTables.count > 16 { s.oldTables.removeFirst() }
             s.tables = CatalogTables(catalog)
             return old
         }
@@ -420,56 +438,66 @@ final class IsolatedPlugin: @unchecked Sendable {
 
     /// Starts the runner again after the backoff; a start that fails counts as a crash.
     private func restart() {
-        let (attempt, backoff) = state.withLock { s -> (Int, Double) in
-            let n = s.crashTimes.count
-            return (n, min(s.policy.maxBackoff, s.policy.firstBackoff * Double(1 << min(10, max(0, n - 1)))))
-        }
-        sleepSeconds(backoff)
-        let timeout = state.withLock { $0.policy.startTimeout }
-        switch Self.startRunner(path: path, launch: launch, label: label, timeout: timeout) {
-        case .failure(let failure):
-            let now = monotonicSeconds()
-            let next = state.withLock { s -> Phase in
-                guard s.phase == .restarting else { return s.phase }
-                s.crashTimes.append(now)
-                s.crashTimes.removeAll { now - $0 > s.policy.crashWindow }
-                s.lastCrash = "restart \(attempt) failed: \(failure.message)"
-                if s.crashTimes.count >= s.policy.maxCrashes {
-                    s.phase = .disabled("it crashed \(s.crashTimes.count) times within \(JSONNumber(s.policy.crashWindow)) s; the last restart failed: \(failure.message)")
+        while true {
+            let (attempt, backoff, timeout) = state.withLock { s -> (Int, Double, Double) in
+                let n = s.crashTimes.count
+                return (n, min(s.policy.maxBackoff, s.policy.firstBackoff * Double(1 << min(10, max(0, n - 1)))), s.policy.startTimeout)
+            }
+            sleepSeconds(backoff)
+            switch Self.startRunner(path: path, launch: launch, label: label, timeout: timeout) {
+            case .failure(let failure):
+                let now = monotonicSeconds()
+                let next = state.withLock { s -> Phase in
+                    guard s.phase == .restarting else { return s.phase }
+                    s.crashTimes.append(now)
+                    s.crashTimes.removeAll { now - $0 > s.policy.crashWindow }
+                    s.failedRestarts += 1
+                    s.lastCrash = "restart \(attempt) failed: \(failure.message)"
+                    // Restarts that keep failing disable the plugin even when they are slower
+                    // than the crash window.
+                    if s.crashTimes.count >= s.policy.maxCrashes || s.failedRestarts >= s.policy.maxCrashes {
+                        s.phase = .disabled("it crashed \(s.crashTimes.count) times within \(JSONNumber(s.policy.crashWindow)) s; the last restart failed: \(failure.message)")
+                    }
+                    return s.phase
                 }
-                return s.phase
-            }
-            switch next {
-            case .disabled(let reason): disable(reason)
-            case .restarting: restart()
-            default: break
-            }
-        case .success(let (runner, catalog)):
-            let queued = state.withLock { s -> [(UInt64, RunnerFrame)]? in
-                guard s.phase == .restarting else { return nil }
-                s.phase = .running
-                s.runner = runner
-                s.restarts += 1
-                var frames: [(UInt64, RunnerFrame)] = []
-                for (id, entry) in s.entries where entry.runner == nil {
-                    s.entries[id]?.runner = runner
-                    frames.append((id, entry.frame))
+                switch next {
+                case .disabled(let reason): disable(reason)
+                case .restarting: continue
+                default: break
                 }
-                return frames.sorted { $0.0 < $1.0 }
-            }
-            guard let queued else {
-                runner.process.channel.closeOutput()
+                return
+            case .success(let (runner, catalog)):
+                let queued = state.withLock { s -> [RunnerFrame]? in
+                    guard s.phase == .restarting else { return nil }
+                    s.phase = .running
+                    s.runner = runner
+                    s.restarts += 1
+                    s.failedRestarts = 0
+                    return s.adoptQueued(by: runner)
+                }
+                guard let queued else {
+                    // Replaced or stopped meanwhile: this runner is not needed.
+                    Self.retire(runner)
+                    return
+                }
+                startReading(runner)
+                present(catalog)
+                loaded?.log(.notice, "plugin \(catalog.id) restarted (runner pid \(runner.process.pid))")
+                for frame in queued { runner.process.channel.send(frame) }
                 return
             }
-            startReading(runner)
-            present(catalog)
-            loaded?.log(.notice, "plugin \(catalog.id) restarted (runner pid \(runner.process.pid))")
-            for (_, frame) in queued { runner.process.channel.send(frame) }
         }
     }
 
-    /// Takes the plugin out of service: queued calls fail, its lists empty.
-    private func disable(_ reason: String) {
+    /// Stops a runner nobody reads from, and reaps it.
+    private static func retire(_ runner: Runner) {
+        runner.process.channel.send(RunnerMessage.shutdown.frame)
+        runner.process.channel.closeOutput()
+        spawnThread(name: "runner-reap", stackSize: 128 << 10) { _ = runner.process.reap(within: 5) }
+    }
+
+    /// Fails the calls queued for a runner that will not come (removed, stopped).
+    private func failQueued(_ message: String) {
         let queued = state.withLock { s -> [Entry] in
             let waiting = s.entries.values.filter { $0.runner == nil }
             for (id, e) in s.entries where e.runner == nil {
@@ -478,8 +506,13 @@ final class IsolatedPlugin: @unchecked Sendable {
             }
             return Array(waiting)
         }
+        for entry in queued { fail(entry, message) }
+    }
+
+    /// Takes the plugin out of service: queued calls fail, its lists empty.
+    private func disable(_ reason: String) {
         let id = catalog.id
-        for entry in queued { fail(entry, "Plugin \(id) (\(path)) is disabled: \(reason).") }
+        failQueued("Plugin \(id) (\(path)) is disabled: \(reason).")
         var empty = catalog
         empty.tools = []
         empty.prompts = []
@@ -567,15 +600,34 @@ final class IsolatedPlugin: @unchecked Sendable {
 
     private func cancel(_ handle: OpaquePointer) {
         let now = monotonicSeconds()
-        let sent = state.withLock { s -> (UInt64, Runner)? in
+        enum Cancelled { case sent(UInt64, Runner), queued(Entry) }
+        let what = state.withLock { s -> Cancelled? in
             guard let id = s.ids[ObjectIdentifier(Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue())],
-                  let runner = s.entries[id]?.runner else { return nil }
-            if s.entries[id]?.cancelledAt == nil { s.entries[id]?.cancelledAt = now }
-            return (id, runner)
+                  let entry = s.entries[id] else { return nil }
+            guard let runner = entry.runner else {
+                // Still waiting for a restart: it never reaches the plugin.
+                s.entries.removeValue(forKey: id)
+                s.ids.removeValue(forKey: Self.key(entry.target))
+                return .queued(entry)
+            }
+            if entry.cancelledAt == nil { s.entries[id]?.cancelledAt = now }
+            return .sent(id, runner)
         }
-        guard let (id, runner) = sent else { return }
-        runner.process.channel.send(RunnerMessage.cancel(id: id).frame)
-        monitorSignal.withLock { monitorSignal.broadcast() }
+        switch what {
+        case .sent(let id, let runner)?:
+            runner.process.channel.send(RunnerMessage.cancel(id: id).frame)
+            monitorSignal.withLock { monitorSignal.broadcast() }
+        case .queued(let entry)?:
+            switch entry.target {
+            case .call(let call): call.finishRemote(CallOutcome.failure("The call was cancelled while plugin \(catalog.id) was restarting.", status: TH_ERR_CANCELLED))
+            case .request(let request):
+                var outcome = PluginRequest.Outcome()
+                outcome.errorMessage = "cancelled while plugin \(catalog.id) was restarting"
+                outcome.status = TH_ERR_CANCELLED
+                request.finishRemote(outcome)
+            }
+        case nil: break
+        }
     }
 
     /// Stops a runner the host decided not to use.
@@ -590,6 +642,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             return r
         }
         monitorSignal.withLock { monitorSignal.broadcast() }
+        failQueued("Plugin \(catalog.id) has shut down (toolhost is stopping).")
         guard let runner else { return }
         runner.process.channel.send(RunnerMessage.shutdown.frame)
         _ = runner.process.reap(within: 3)
@@ -602,21 +655,28 @@ final class IsolatedPlugin: @unchecked Sendable {
     /// - Returns: nil, or why the new file could not start (the old runner keeps serving).
     func reload() -> String? {
         let timeout = state.withLock { $0.policy.startTimeout }
+        if state.withLock({ $0.phase == .stopped }) { return "the host is stopping" }
         switch Self.startRunner(path: path, launch: launch, label: label, timeout: timeout) {
         case .failure(let failure): return failure.message
         case .success(let (runner, catalog)):
-            let old = state.withLock { s -> Runner? in
+            let taken = state.withLock { s -> (old: Runner?, queued: [RunnerFrame])? in
+                guard s.phase != .stopped else { return nil }
                 let old = s.runner
                 old?.retiring = true
                 s.runner = runner
                 s.phase = .running
                 s.crashTimes = []
-                for (id, entry) in s.entries where entry.runner == nil { s.entries[id]?.runner = runner }
-                return old
+                s.failedRestarts = 0
+                return (old, s.adoptQueued(by: runner))
+            }
+            guard let taken else {
+                Self.retire(runner)
+                return "the host is stopping"
             }
             startReading(runner)
             present(catalog)
-            old?.process.channel.send(RunnerMessage.shutdown.frame)
+            for frame in taken.queued { runner.process.channel.send(frame) }
+            taken.old?.process.channel.send(RunnerMessage.shutdown.frame)
             monitorSignal.withLock { monitorSignal.broadcast() }
             return nil
         }
@@ -631,6 +691,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             s.phase = .removed
             return old
         }
+        failQueued("Plugin \(catalog.id) was removed (its file \(path) is gone).")
         var empty = catalog
         empty.tools = []
         empty.prompts = []

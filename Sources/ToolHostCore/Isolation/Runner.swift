@@ -21,6 +21,8 @@ public enum PluginRunner {
             _ = usage.withCString { write(2, $0, strlen($0)) }
             exit(2)
         }
+        // Not for processes the plugin starts: they must not keep the host's end open.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let path = arguments[2]
         let level = Logger.Level(rawValue: arguments.count > 3 ? arguments[3] : "notice") ?? .notice
         LoggingSystem.bootstrap { label in

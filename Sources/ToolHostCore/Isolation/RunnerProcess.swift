@@ -41,7 +41,15 @@ final class RunnerProcess: @unchecked Sendable {
 
     /// Spawns `executable __runner 3 <plugin> <log level>`.
     /// - Returns: the process, or why it could not start.
+    /// Spawns take turns: a pipe's ends are made close-on-exec after `pipe(2)`, and another
+    /// thread's spawn in between would pass them on.
+    private static let spawnLock = Mutex(())
+
     static func spawn(executable: String, plugin: String, logLevel: String, label: String) -> Result<RunnerProcess, SpawnError> {
+        spawnLock.withLock { _ in spawnLocked(executable: executable, plugin: plugin, logLevel: logLevel, label: label) }
+    }
+
+    private static func spawnLocked(executable: String, plugin: String, logLevel: String, label: String) -> Result<RunnerProcess, SpawnError> {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             return .failure(SpawnError(message: "socketpair failed: \(String(cString: strerror(errno)))"))
@@ -184,7 +192,10 @@ final class RunnerProcess: @unchecked Sendable {
             e.stopReason = reason
             return true
         }
-        if first { Glibc.kill(pid, SIGKILL) }
+        if first {
+            Glibc.kill(pid, SIGKILL)
+            channel.hangUp()
+        }
     }
 
     var stopReason: String? { exit.withLock { $0.stopReason } }
@@ -198,7 +209,12 @@ final class RunnerProcess: @unchecked Sendable {
         while true {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { break }
-            if r < 0, errno != EINTR { status = 0; break }
+            if r < 0, errno != EINTR {
+                // Reaped by another thread meanwhile: its status stands.
+                if let known = exit.withLock({ $0.status }) { return known }
+                status = 0
+                break
+            }
             if monotonicSeconds() > deadline {
                 Glibc.kill(pid, SIGKILL)
                 while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -206,8 +222,10 @@ final class RunnerProcess: @unchecked Sendable {
             }
             sleepSeconds(0.005)
         }
-        exit.withLock { $0.status = status }
-        return status
+        return exit.withLock { e in
+            if e.status == nil { e.status = status }
+            return e.status!
+        }
     }
 
     /// "was killed by signal SIGSEGV (11)", "exited with status 3".
