@@ -203,7 +203,7 @@ public final class PluginHost: @unchecked Sendable {
     private func loadIsolated(_ candidate: PluginDiscovery.Candidate) -> (problems: [PluginProblem], warnings: [PluginProblem]) {
         let launch = IsolatedPlugin.Launch(
             executable: runnerExecutable, logLevel: configuration.runnerLogLevel,
-            setup: .object(["settings": .object(configuration.pluginSettings)]))
+            settings: { [configuration] id in configuration.settings(forPlugin: id) })
         switch IsolatedPlugin.start(path: candidate.path, launch: launch) {
         case .failure(let failure):
             if failure.notAPlugin && !candidate.explicit {

@@ -155,6 +155,22 @@ import Testing
         #expect(!configured.components(separatedBy: "\n").contains { $0.hasPrefix("crashy") && $0.contains("isolated") }, "\(configured)")
     }
 
+    /// A runner is told its own plugin's settings only: another plugin's secret never
+    /// reaches a third party's process through toolhost.
+    @Test func aRunnerGetsOnlyItsOwnPluginsSettings() throws {
+        let dir = try PluginBuilder.temporaryDirectory("crashy-config")
+        let config = dir + "/toolhost.json"
+        try #"{"plugins": {"crashy": {"greeting": "hi"}, "vllm": {"api_key": "sk-not-for-crashy"}}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let client = try Self.serve(arguments: ["--config", config, "--log-level", "debug"], environment: ["CRASHY_COLOUR": "blue"])
+        let text = MCPTestClient.text(of: try client.callTool("crashy_config"))
+        #expect(text.contains("\"greeting\":\"hi\"") && text.contains("\"colour\":\"blue\""), "\(text)")
+        #expect(!text.contains("sk-not-for-crashy"), "\(text)")
+        // What the runner process itself was sent (it says so at debug level).
+        #expect(client.process.waitForStderr(containing: "settings received for plugins [crashy]"), "\(client.process.stderr)")
+        #expect(!client.process.stderr.contains("sk-not-for-crashy"))
+    }
+
     @Test func theCallCommandSurvivesACrash() throws {
         let crashy = try Self.build()
         let result = try runCommand(ServerProcess.toolhostPath, ["call", "--plugin", crashy, "crashy_segv"])

@@ -58,8 +58,9 @@ final class IsolatedPlugin: @unchecked Sendable {
     struct Launch: Sendable {
         var executable: String
         var logLevel: String
-        /// The `setup` frame's JSON: plugin settings by id, and whether examples load.
-        var setup: JSON
+        /// The settings of the plugin with this id (sent to the runner once it named the id:
+        /// a runner never sees another plugin's settings).
+        var settings: @Sendable (String) -> JSON
     }
 
     let path: String
@@ -218,16 +219,21 @@ final class IsolatedPlugin: @unchecked Sendable {
         var description: String { message }
     }
 
-    /// Spawns a runner, sends `setup` and reads `hello`.
+    /// Spawns a runner, answers its `identify` with `setup` and reads `hello`.
     private static func startRunner(path: String, launch: Launch, label: String, timeout: Double) -> Result<(Runner, RunnerCatalog), StartFailure> {
         let process: RunnerProcess
         switch RunnerProcess.spawn(executable: launch.executable, plugin: path, logLevel: launch.logLevel, label: label) {
         case .failure(let error): return .failure(StartFailure(message: error.message, notAPlugin: false))
         case .success(let p): process = p
         }
-        process.channel.send(RunnerMessage.setup(launch.setup).frame)
         var decoder = FrameDecoder()
-        let (hello, timedOut) = process.channel.readOne(into: &decoder, timeout: timeout)
+        let deadline = monotonicSeconds() + timeout
+        var (hello, timedOut) = process.channel.readOne(into: &decoder, timeout: timeout)
+        if let first = hello, case .identify(let id)? = try? RunnerMessage(first) {
+            let settings: JSONObject = id.isEmpty ? [:] : [id: launch.settings(id)]
+            process.channel.send(RunnerMessage.setup(.object(["settings": .object(settings)])).frame)
+            (hello, timedOut) = process.channel.readOne(into: &decoder, timeout: max(0, deadline - monotonicSeconds()))
+        }
         func failed(_ what: String, notAPlugin: Bool = false) -> Result<(Runner, RunnerCatalog), StartFailure> {
             let status = process.reap(within: 2)
             let lines = process.lastLines(waiting: 1)
@@ -313,7 +319,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             if state.withLock({ $0.runner === runner }), let catalog = RunnerCatalog(json: json) { present(catalog) }
         case .resourceUpdated(let uri):
             loaded?.owner?.resourceUpdated(uri)
-        case .setup, .hello, .call, .cancel, .request, .shutdown:
+        case .identify, .setup, .hello, .call, .cancel, .request, .shutdown:
             break
         }
     }

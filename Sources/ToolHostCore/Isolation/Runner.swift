@@ -33,15 +33,21 @@ public enum PluginRunner {
         let logger = Logger(label: "toolhost-runner")
         let channel = FrameChannel(fd: fd)
         var decoder = FrameDecoder()
-        guard let setup = channel.readOne(into: &decoder).frame, case .setup(let setupJSON)? = try? RunnerMessage(setup) else { exit(2) }
-
         func refuse(_ reason: String, notAPlugin: Bool = false) -> Never {
             channel.send(RunnerMessage.hello(.object(["error": .string(reason), "notAPlugin": .bool(notAPlugin)])).frame)
             exit(3)
         }
-        if !NativeManifest.isManifest(path), case .failure(let failure) = PluginLoader.open(path) {
-            refuse(failure.reason, notAPlugin: failure.notAPlugin)
+        // The plugin's id first (its descriptor, before its init runs): the host answers with
+        // that plugin's settings only. A manifest's functions take none.
+        var id = ""
+        if !NativeManifest.isManifest(path) {
+            switch PluginLoader.open(path) {
+            case .failure(let failure): refuse(failure.reason, notAPlugin: failure.notAPlugin)
+            case .success(let descriptor): id = PluginLoader.id(of: descriptor)
+            }
         }
+        channel.send(RunnerMessage.identify(id: id).frame)
+        guard let setup = channel.readOne(into: &decoder).frame, case .setup(let setupJSON)? = try? RunnerMessage(setup) else { exit(2) }
         var configuration = HostConfiguration()
         configuration.pluginFiles = [path]
         configuration.defaultPluginDirectories = []
@@ -49,6 +55,7 @@ public enum PluginRunner {
         configuration.watchPlugins = .off
         configuration.isolation = .none  // this process is the isolation
         configuration.pluginSettings = setupJSON["settings"]?.objectValue ?? [:]
+        logger.debug("runner for \(path): settings received for plugins [\(configuration.pluginSettings.keys.sorted().joined(separator: ", "))]")
         configuration.environment = processEnvironment()
         let host = PluginHost(configuration: configuration, logger: logger)
         host.loadPlugins()
@@ -113,7 +120,7 @@ public enum PluginRunner {
                 // shuts down and the runner exits.
                 host.shutdown(grace: host.configuration.shutdownGrace, ending: .inputEnded)
                 _exit(0)
-            case .setup, .hello, .result, .textResult, .progress, .log, .catalog, .answer, .resourceUpdated:
+            case .identify, .setup, .hello, .result, .textResult, .progress, .log, .catalog, .answer, .resourceUpdated:
                 break
             }
         }

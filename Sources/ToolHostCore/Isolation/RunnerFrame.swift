@@ -41,6 +41,10 @@ struct RunnerFrame: Equatable, Sendable {
         /// The common outcome in fixed fields, no JSON: u64 id, i32 status, u8 isError, u32
         /// count, then that many strings: the text blocks.
         case textResult = 13
+        /// Runner → host, first: the plugin's id, read from its descriptor before `init`
+        /// (empty for a manifest, whose functions take no settings). The host answers with
+        /// `setup`, holding that plugin's settings only.
+        case identify = 14
     }
 
     var kind: Kind
@@ -197,7 +201,9 @@ struct FrameReader {
 /// The messages of the runner protocol, each to and from its ``RunnerFrame``: the one place
 /// that knows the payload layouts (both sides, the tests and the fuzzer use it).
 enum RunnerMessage: Equatable, Sendable {
-    /// Host → runner, first: plugin settings by id.
+    /// Runner → host, first: the id of the plugin it opened.
+    case identify(id: String)
+    /// Host → runner, the answer to `identify`: that plugin's settings, {"settings": {id: …}}.
     case setup(JSON)
     /// Runner → host, once: its catalog, or why the file did not load.
     case hello(JSON)
@@ -228,6 +234,7 @@ enum RunnerMessage: Equatable, Sendable {
         var b = FrameBuilder()
         let kind: RunnerFrame.Kind
         switch self {
+        case .identify(let id): kind = .identify; b.rest(id)
         case .setup(let json): kind = .setup; b.rest(JSONWriter.string(json))
         case .hello(let json): kind = .hello; b.rest(JSONWriter.string(json))
         case .catalog(let json): kind = .catalog; b.rest(JSONWriter.string(json))
@@ -260,6 +267,7 @@ enum RunnerMessage: Equatable, Sendable {
         }
         do {
             switch frame.kind {
+            case .identify: self = .identify(id: String(decoding: r.rest(), as: UTF8.self))
             case .setup: self = .setup(try json())
             case .hello: self = .hello(try json())
             case .catalog: self = .catalog(try json())
@@ -364,7 +372,7 @@ public enum RunnerProtocolProbe {
             .object(["text": .string(text()), "n": .number(JSONNumber(Int(rng.next() % 1000))), "ok": .bool(rng.next() % 2 == 0)])
         }
         let id = rng.next() % 1_000_000
-        switch rng.next() % 14 {
+        switch rng.next() % 15 {
         case 0: return .setup(json())
         case 1: return .hello(json())
         case 2: return .call(id: id, flags: UInt32(truncatingIfNeeded: rng.next()), tool: text(), requestID: text(), version: text(), arguments: Array(text().utf8))
@@ -376,7 +384,8 @@ public enum RunnerProtocolProbe {
         case 8: return .request(id: id, json())
         case 9: return .answer(id: id, json())
         case 10: return .resourceUpdated(uri: text())
-        case 11: return .shutdown
+        case 11: return .identify(id: text())
+        case 13: return .shutdown
         case 12: return .textResult(id: id, status: Int32(truncatingIfNeeded: rng.next()), isError: rng.next() % 2 == 0, texts: (0..<Int(rng.next() % 4)).map { _ in text() })
         default: return .call(id: id, flags: 0, tool: "t", requestID: "1", version: "2025-11-25", arguments: Array("{}".utf8))
         }

@@ -9,6 +9,7 @@
  *   crashy_memory  allocates and touches memory, 16 MB at a time, until stopped
  *   crashy_hang    never completes and ignores cancellation
  *   crashy_print   writes to stdout (which, in a runner, is not the client's)
+ *   crashy_config  answers with the configuration text the host gave it (th_host.config_json)
  *
  * Each crash first writes a line to stderr ("crashy: about to …"), which crash reports quote.
  * -D flags: CRASH_IN_INIT (segfault in init), CRASH_IN_TOOL_AT (segfault in tool_at),
@@ -40,6 +41,7 @@ static const th_tool k_tools[] = {
     {sizeof(th_tool), 0, "crashy_memory", NULL, "Allocates memory until stopped.", OBJECT, NULL, NULL},
     {sizeof(th_tool), 0, "crashy_hang", NULL, "Never completes; ignores cancellation.", OBJECT, NULL, NULL},
     {sizeof(th_tool), 0, "crashy_print", NULL, "Writes to stdout, then answers.", OBJECT, NULL, NULL},
+    {sizeof(th_tool), 0, "crashy_config", NULL, "Returns its configuration.", OBJECT, NULL, NULL},
 };
 #define TOOL_COUNT (sizeof k_tools / sizeof k_tools[0])
 
@@ -113,6 +115,9 @@ static th_status crashy_invoke(void *state, th_call *call, const th_invocation *
     if (strcmp(name, "crashy_hang") == 0) {
         say("hang and ignore cancellation");
         return TH_PENDING;  /* never completed */
+    }
+    if (strcmp(name, "crashy_config") == 0) {
+        return g_host->result_text(call, g_host->config_json, g_host->config_len);
     }
     if (strcmp(name, "crashy_print") == 0) {
         printf("this line went to the plugin's stdout\n");
