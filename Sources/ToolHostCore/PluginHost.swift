@@ -355,7 +355,7 @@ public final class PluginHost: @unchecked Sendable {
     /// the runner (it never waits for the plugin), so a worker thread would be a hand-off for
     /// nothing.
     public func start(_ call: ToolCall) {
-        if call.tool.plugin.isolated != nil, call.tool.plugin.parent == nil, !call.tool.plugin.serial {
+        if call.tool.plugin.isolated != nil {
             call.run()
         } else {
             pool.submit { call.run() }

@@ -519,12 +519,7 @@ final class IsolatedPlugin: @unchecked Sendable {
     private func disable(_ reason: String) {
         let id = catalog.id
         failQueued("Plugin \(id) (\(path)) is disabled: \(reason).")
-        var empty = catalog
-        empty.tools = []
-        empty.prompts = []
-        empty.resources = []
-        empty.templates = []
-        present(empty)
+        present(catalog.withoutLists)
         loaded?.log(.error, "plugin \(id) is disabled: \(reason); its tools, prompts and resources are removed until toolhost restarts")
     }
 
@@ -698,12 +693,7 @@ final class IsolatedPlugin: @unchecked Sendable {
             return old
         }
         failQueued("Plugin \(catalog.id) was removed (its file \(path) is gone).")
-        var empty = catalog
-        empty.tools = []
-        empty.prompts = []
-        empty.resources = []
-        empty.templates = []
-        present(empty)
+        present(catalog.withoutLists)
         old?.process.channel.send(RunnerMessage.shutdown.frame)
         monitorSignal.withLock { monitorSignal.broadcast() }
     }

@@ -30,6 +30,17 @@ struct RunnerCatalog: Equatable, Sendable {
     /// What `toolhost check` says of the plugins in the runner (their sections of the report).
     var report: [String] = []
 
+    /// This catalog with no tools, prompts, resources or templates (a plugin disabled or
+    /// removed keeps its identity).
+    var withoutLists: RunnerCatalog {
+        var copy = self
+        copy.tools = []
+        copy.prompts = []
+        copy.resources = []
+        copy.templates = []
+        return copy
+    }
+
     var json: JSON {
         var o: JSONObject = [
             "id": .string(id), "name": .string(name), "version": .string(version),

@@ -126,12 +126,11 @@ struct FrameBuilder {
 
     mutating func u8(_ value: UInt8) { bytes.append(value) }
 
-    mutating func u32(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
+    mutating func u32(_ value: UInt32) { littleEndian(value) }
+    mutating func u64(_ value: UInt64) { littleEndian(value) }
 
-    mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    private mutating func littleEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func f64(_ value: Double) { u64(value.bitPattern) }
@@ -166,19 +165,15 @@ struct FrameReader {
         return bytes[offset]
     }
 
-    mutating func u32() throws(Truncated) -> UInt32 {
-        guard bytes.count - offset >= 4 else { throw Truncated() }
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(bytes[offset + i]) << UInt32(8 * i) }
-        offset += 4
-        return value
-    }
+    mutating func u32() throws(Truncated) -> UInt32 { try littleEndian() }
+    mutating func u64() throws(Truncated) -> UInt64 { try littleEndian() }
 
-    mutating func u64() throws(Truncated) -> UInt64 {
-        guard bytes.count - offset >= 8 else { throw Truncated() }
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(bytes[offset + i]) << UInt64(8 * i) }
-        offset += 8
+    private mutating func littleEndian<T: FixedWidthInteger>() throws(Truncated) -> T {
+        let size = MemoryLayout<T>.size
+        guard bytes.count - offset >= size else { throw Truncated() }
+        var value: T = 0
+        for i in 0..<size { value |= T(bytes[offset + i]) << (8 * i) }
+        offset += size
         return value
     }
 
@@ -323,7 +318,7 @@ public enum RunnerProtocolProbe {
     /// cutting of the byte stream and decoding, and compares.
     /// - Returns: nil when every message came back equal, else what differed.
     public static func roundTrip(count: Int, seed: UInt64) -> String? {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var messages: [RunnerMessage] = []
         var bytes: [UInt8] = []
         for _ in 0..<count {
@@ -363,7 +358,7 @@ public enum RunnerProtocolProbe {
         return nil
     }
 
-    private static func randomMessage(_ rng: inout SplitMix) -> RunnerMessage {
+    private static func randomMessage(_ rng: inout SplitMix64) -> RunnerMessage {
         func text() -> String {
             let alphabet = Array("abcé\"\\\n{}[]:,0 ü😀")
             return String((0..<Int(rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
@@ -391,16 +386,24 @@ public enum RunnerProtocolProbe {
         }
     }
 
-    /// A small deterministic generator (SplitMix64).
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+}
+
+/// A small, fast, seedable generator (SplitMix64), for the property runs (here and in the
+/// fuzz target), so that a seed printed in CI replays exactly.
+public struct SplitMix64 {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
+
+    /// A number in 0..<bound.
+    public mutating func int(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+    public mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
 }
