@@ -245,7 +245,10 @@ final class IsolatedPlugin: @unchecked Sendable {
             return .failure(StartFailure(message: message, notAPlugin: notAPlugin))
         }
         guard let hello else {
-            if timedOut { process.kill(because: "it did not finish loading within \(JSONNumber(timeout)) s") }
+            if timedOut {
+                process.kill(because: "it did not finish loading within \(JSONNumber(timeout)) s")
+                return failed("the plugin did not finish loading (its init or tool list hangs)")
+            }
             return failed("the plugin crashed or stopped while loading")
         }
         guard case .hello(let json)? = try? RunnerMessage(hello) else {
