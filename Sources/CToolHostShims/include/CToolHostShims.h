@@ -7,7 +7,6 @@
 #include <malloc.h>
 #endif
 
-
 /* Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success, 0 where the C
  * library has no such setting. */
 static inline int th_shim_limit_malloc_arenas(int arenas) {
