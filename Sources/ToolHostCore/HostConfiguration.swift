@@ -42,6 +42,10 @@ public struct HostConfiguration: Sendable {
     public var runnerExecutable: String?
     /// The log level runners write to stderr with (the host copies their lines to its own).
     public var runnerLogLevel = "notice"
+    /// Whether the tools' input schemas are compiled when they are read. A runner keeps them
+    /// as text (``Schema/init(deferring:)``): the host that started it compiles them from its
+    /// catalog, reports the broken ones and checks every call's arguments before sending it.
+    public var compileSchemas = true
 
     /// The `plugins` section of the configuration file: plugin id → settings object.
     public var pluginSettings: JSONObject = [:]

@@ -467,7 +467,7 @@ public final class PluginHost: @unchecked Sendable {
     /// take turns and the last one stored saw every plugin.
     private func rebuildRegistry() -> (registry: ToolRegistry, problems: [PluginProblem]) {
         registryState.withLock { current in
-            let (built, problems) = ToolRegistry.build(plugins: plugins, generation: current.generation + 1)
+            let (built, problems) = ToolRegistry.build(plugins: plugins, generation: current.generation + 1, compileSchemas: configuration.compileSchemas)
             current = built
             return (built, problems)
         }

@@ -127,6 +127,21 @@ import Testing
         try Self.expectExampleServes(client)
     }
 
+    /// A runner does not compile its tools' schemas (the host does, from the catalog, and
+    /// checks every call's arguments): a schema the host cannot check is still refused at load,
+    /// naming the tool, and the plugin's other tools serve.
+    @Test func aSchemaTheHostCannotCheckIsRefusedForAnIsolatedPlugin() throws {
+        let client = try Self.serve(try Self.build(["BAD_SCHEMA"]))
+        let names = try Self.names(client)
+        #expect(names.contains("crashy_echo") && !names.contains("crashy_unchecked"), "\(names)")
+        #expect(client.process.waitForStderr(containing: "crashy_unchecked"))
+        let stderr = client.process.stderr
+        #expect(stderr.contains("(tool crashy_unchecked): input schema is invalid at") && stderr.contains("$ref"), "\(stderr)")
+        let result = try client.callTool("crashy_echo", ["text": 5])
+        #expect(result["isError"] as? Bool == true, "arguments are still checked before they reach the runner: \(result)")
+        try Self.expectServesAgain(client)
+    }
+
     @Test func anIsolatedPluginsStdoutNeverReachesTheClient() throws {
         let client = try Self.serve()
         #expect(MCPTestClient.text(of: try client.callTool("crashy_print")) == "printed")

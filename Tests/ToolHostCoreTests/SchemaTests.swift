@@ -20,6 +20,21 @@ import Testing
      "required":["messages"]}
     """#
 
+    /// A runner keeps its tools' schemas as text (its host checks the arguments); asked anyway,
+    /// such a schema gives the verdicts the compiled one gives.
+    @Test func aDeferredSchemaChecksLikeTheCompiledOne() throws {
+        let json = try JSONParser.parse(Self.chat)
+        let deferred = Schema(deferring: json)
+        let compiled = try Schema(json, requireObjectRoot: true)
+        for value in [#"{}"#, #"{"messages":[{"role":"bot","content":"x"}]}"#, #"{"messages":[],"temperature":2}"#, #"{"messages":[],"max_tokens":0}"#] {
+            let parsed = try JSONParser.parse(value)
+            #expect(deferred.validate(parsed) == compiled.validate(parsed))
+        }
+        #expect(deferred.json == compiled.json)
+        let broken = Schema(deferring: try JSONParser.parse(#"{"type":"object","properties":{"a":{"$ref":"https://example.com/s"}}}"#))
+        #expect(broken.validate(.object([:]))?.message.hasPrefix("the schema cannot be checked") == true)
+    }
+
     @Test func namesTheFieldThatIsWrong() throws {
         #expect(try violation(Self.chat, #"{}"#) == "`messages` is required")
         #expect(try violation(Self.chat, #"{"messages":[{"role":"bot","content":"x"}]}"#)

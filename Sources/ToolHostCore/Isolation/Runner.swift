@@ -54,6 +54,7 @@ public enum PluginRunner {
         configuration.loadExamples = true
         configuration.watchPlugins = .off
         configuration.isolation = .none  // this process is the isolation
+        configuration.compileSchemas = false  // the host compiles them and checks arguments
         configuration.pluginSettings = setupJSON["settings"]?.objectValue ?? [:]
         logger.debug("runner for \(path): settings received for plugins [\(configuration.pluginSettings.keys.sorted().joined(separator: ", "))]")
         configuration.environment = processEnvironment()

@@ -12,8 +12,10 @@ enum ToolReader {
 
     /// Reads tool `index`: the descriptor is copied (``ABIStruct``) and every string turned
     /// into the host's own before this returns; nothing of the plugin's memory is kept.
-    /// - Parameter listVersion: the plugin's `tools_changed` count before its list was read.
-    static func read(plugin: LoadedPlugin, index: UInt32, listVersion: Int) -> Result<RegisteredTool, PluginProblem> {
+    /// - Parameters:
+    ///   - listVersion: the plugin's `tools_changed` count before its list was read.
+    ///   - compileSchema: false keeps the input schema as text (a runner's; its host compiles it).
+    static func read(plugin: LoadedPlugin, index: UInt32, listVersion: Int, compileSchema: Bool = true) -> Result<RegisteredTool, PluginProblem> {
         func problem(_ message: String, tool: String? = nil) -> Result<RegisteredTool, PluginProblem> {
             .failure(PluginProblem(path: plugin.path, plugin: plugin.id, tool: tool, message: message))
         }
@@ -45,7 +47,7 @@ enum ToolReader {
         }
         let inputSchema: Schema
         do {
-            inputSchema = try Schema(inputJSON, requireObjectRoot: true)
+            inputSchema = compileSchema ? try Schema(inputJSON, requireObjectRoot: true) : Schema(deferring: inputJSON)
         } catch {
             return problem("input schema is invalid at \(error)", tool: name)
         }
@@ -54,7 +56,7 @@ enum ToolReader {
         if let outputText = t.output_schema_json {
             do {
                 let json = try parse(outputText)
-                _ = try Schema(json, requireObjectRoot: false)
+                if compileSchema { _ = try Schema(json, requireObjectRoot: false) }
                 outputSchema = json
             } catch {
                 return problem("output schema is invalid: \(error)", tool: name)

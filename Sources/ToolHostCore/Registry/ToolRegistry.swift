@@ -33,7 +33,8 @@ public struct ToolRegistry: Sendable {
 
     /// Reads every plugin's tools, checks them, and merges them.
     /// - Returns: the registry and the problems found (skipped tools).
-    static func build(plugins: [LoadedPlugin], generation: Int) -> (ToolRegistry, [PluginProblem]) {
+    /// - Parameter compileSchemas: false in a runner (see ``HostConfiguration/compileSchemas``).
+    static func build(plugins: [LoadedPlugin], generation: Int, compileSchemas: Bool = true) -> (ToolRegistry, [PluginProblem]) {
         var tools: [RegisteredTool] = []
         var owners: [String: LoadedPlugin] = [:]
         var problems: [PluginProblem] = []
@@ -48,7 +49,7 @@ public struct ToolRegistry: Sendable {
                 problems.append(PluginProblem(path: plugin.path, plugin: plugin.id, message: "declares \(count) tools; at most 100000 are read"))
             }
             for index in 0..<min(count, 100_000) {
-                switch ToolReader.read(plugin: plugin, index: index, listVersion: listVersion) {
+                switch ToolReader.read(plugin: plugin, index: index, listVersion: listVersion, compileSchema: compileSchemas) {
                 case .failure(let problem):
                     problems.append(problem)
                 case .success(let tool):

@@ -34,8 +34,25 @@ public struct Schema: Sendable {
         self.json = json
     }
 
+    /// `json` kept as text, not compiled: a runner's tools, whose host compiles the schemas
+    /// from the runner's catalog and checks the arguments before a call leaves it. ``validate(_:)``
+    /// still checks such a schema fully (compiling it each time; a schema it cannot compile
+    /// matches nothing), it is only never asked to.
+    init(deferring json: JSON) {
+        self.nodes = []
+        self.root = -1
+        self.json = json
+    }
+
     /// Checks `value`; returns the first problem found, or `nil` when it matches.
     public func validate(_ value: JSON) -> SchemaViolation? {
+        guard root >= 0 else {
+            do {
+                return try Schema(json, requireObjectRoot: false).validate(value)
+            } catch {
+                return SchemaViolation(path: "", message: "the schema cannot be checked: \(error)")
+            }
+        }
         var validator = SchemaValidator(nodes: nodes)
         return validator.check(value, node: root)
     }

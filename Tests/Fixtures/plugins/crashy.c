@@ -42,6 +42,12 @@ static const th_tool k_tools[] = {
     {sizeof(th_tool), 0, "crashy_hang", NULL, "Never completes; ignores cancellation.", OBJECT, NULL, NULL},
     {sizeof(th_tool), 0, "crashy_print", NULL, "Writes to stdout, then answers.", OBJECT, NULL, NULL},
     {sizeof(th_tool), 0, "crashy_config", NULL, "Returns its configuration.", OBJECT, NULL, NULL},
+#ifdef BAD_SCHEMA
+    /* A schema the host refuses (a remote $ref): the runner keeps schemas as text, the host
+       compiles them from its catalog and must still refuse this one. */
+    {sizeof(th_tool), 0, "crashy_unchecked", NULL, "Has a schema the host cannot check.",
+     "{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"https://example.com/a.json\"}}}", NULL, NULL},
+#endif
 };
 #define TOOL_COUNT (sizeof k_tools / sizeof k_tools[0])
 
