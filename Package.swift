@@ -28,7 +28,7 @@ let package = Package(
     targets: [
         // The stable C ABI (include/toolhost.h, linked into include/ of this target).
         .target(name: "ToolHostABI"),
-        // C facilities the executable needs that Swift's Glibc module does not import.
+        // C facilities the host needs that Swift's Glibc module does not import.
         .target(name: "CToolHostShims"),
         // libffi from the system (Debian: libffi-dev).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "ToolHostJSON",
                 "ToolHostABI",
+                "CToolHostShims",
                 "CFFI",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,10 +1,15 @@
 #ifndef CTOOLHOST_SHIMS_H
 #define CTOOLHOST_SHIMS_H
 
-/* Small C facilities the executable needs that Swift's Glibc module does not import. */
+/* Small C facilities the host needs that Swift's Glibc module does not import. */
 
 #if defined(__GLIBC__) || defined(__linux__)
 #include <malloc.h>
+#endif
+#if defined(__linux__)
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 /* Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success, 0 where the C
@@ -15,6 +20,18 @@ static inline int th_shim_limit_malloc_arenas(int arenas) {
 #else
     (void)arenas;
     return 0;
+#endif
+}
+
+/* A file descriptor that becomes readable when process `pid` (a child) ends (Linux 5.3+:
+ * pidfd_open), or -1 with errno set (ENOSYS where the system has none). */
+static inline int th_shim_pidfd_open(int pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
 #endif
 }
 

@@ -1,3 +1,4 @@
+import CToolHostShims
 import Synchronization
 
 #if canImport(Glibc)
@@ -201,26 +202,37 @@ final class RunnerProcess: @unchecked Sendable {
     var stopReason: String? { exit.withLock { $0.stopReason } }
 
     /// Waits for the process to end (its channel has closed), up to `seconds`, then kills it.
+    /// The wait is a `poll` on a pidfd (readable when the process ends). A system without
+    /// pidfds (Linux before 5.3) kills it at once: it is called once the runner's end of the
+    /// channel closed, so the runner is ending anyway.
     /// - Returns: the wait status.
     func reap(within seconds: Double) -> Int32 {
         if let status = exit.withLock({ $0.status }) { return status }
-        let deadline = monotonicSeconds() + seconds
         var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0, errno != EINTR {
-                // Reaped by another thread meanwhile: its status stands.
-                if let known = exit.withLock({ $0.status }) { return known }
-                status = 0
-                break
+        var r = waitpid(pid, &status, WNOHANG)
+        if r == 0 {
+            let pidfd = th_shim_pidfd_open(pid)
+            if pidfd >= 0 {
+                defer { close(pidfd) }
+                let deadline = monotonicSeconds() + seconds
+                var descriptor = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                while true {
+                    let left = deadline - monotonicSeconds()
+                    if left <= 0 { break }
+                    let ready = poll(&descriptor, 1, Int32(min(left * 1000 + 1, 1_000_000)))
+                    if ready > 0 || (ready < 0 && errno != EINTR) { break }
+                }
             }
-            if monotonicSeconds() > deadline {
+            r = waitpid(pid, &status, WNOHANG)
+            if r == 0 {
                 Glibc.kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-                break
+                repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
             }
-            sleepSeconds(0.005)
+        }
+        if r < 0 {
+            // Reaped by another thread meanwhile: its status stands.
+            if let known = exit.withLock({ $0.status }) { return known }
+            status = 0
         }
         return exit.withLock { e in
             if e.status == nil { e.status = status }
