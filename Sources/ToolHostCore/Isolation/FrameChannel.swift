@@ -74,6 +74,17 @@ final class FrameChannel: @unchecked Sendable {
         return flusher ? drain() : true
     }
 
+    /// Writes everything queued, also what another thread queued and has not written yet (a
+    /// result held back on the reading thread: ``RunnerReader``), and waits for a write under
+    /// way to end. For a runner about to exit; it yields while another thread writes.
+    func flushBeforeExit() {
+        while true {
+            let (idle, empty) = outgoing.withLock { o in (!o.flushing, o.buffer.isEmpty || o.closed) }
+            if idle && empty { return }
+            if idle { _ = flush() } else { sched_yield() }
+        }
+    }
+
     /// The flusher's loop: writes until the queue is empty.
     private func drain() -> Bool {
         while true {

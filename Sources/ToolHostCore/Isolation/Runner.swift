@@ -66,7 +66,7 @@ public enum PluginRunner {
         let served = Served(host: host, channel: channel)
         served.connect()
         channel.send(RunnerMessage.hello(catalog.json).frame)
-        _ = channel.readLoop(decoder: decoder) { frame in served.handle(frame) }
+        _ = RunnerReader(channel: channel, decoder: decoder) { frame, inline in served.handle(frame, inline: inline) }.run()
         // The host is gone (or broke the protocol): stop at once, its calls have no one to answer.
         _exit(0)
     }
@@ -103,11 +103,13 @@ public enum PluginRunner {
             host.handlers = handlers
         }
 
-        func handle(_ frame: RunnerFrame) {
+        /// - Parameter inline: run a call on this thread (the reader's; see ``RunnerReader``),
+        ///   else on the worker pool.
+        func handle(_ frame: RunnerFrame, inline: Bool = false) {
             guard let message = try? RunnerMessage(frame) else { return }
             switch message {
             case .call(let id, let flags, let tool, let requestID, let version, let arguments):
-                call(id: id, flags: flags, name: tool, requestID: requestID, version: version, arguments: arguments)
+                call(id: id, flags: flags, name: tool, requestID: requestID, version: version, arguments: arguments, inline: inline)
             case .cancel(let id):
                 if let call = calls.withLock({ $0[id] }) {
                     call.cancel()
@@ -120,13 +122,14 @@ public enum PluginRunner {
                 // Calls already sent may finish (their results still go out), then the plugin
                 // shuts down and the runner exits.
                 host.shutdown(grace: host.configuration.shutdownGrace, ending: .inputEnded)
+                channel.flushBeforeExit()
                 _exit(0)
             case .identify, .setup, .hello, .result, .textResult, .progress, .log, .catalog, .answer, .resourceUpdated:
                 break
             }
         }
 
-        private func call(id: UInt64, flags: UInt32, name: String, requestID: String, version: String, arguments: [UInt8]) {
+        private func call(id: UInt64, flags: UInt32, name: String, requestID: String, version: String, arguments: [UInt8], inline: Bool) {
             let revision = ProtocolRevision(rawValue: version) ?? .latest
             guard let tool = host.registry.tool(named: name) else {
                 send(result: id, CallOutcome.failure("The plugin's runner does not offer a tool named \(name) (any more); list the tools again.", status: TH_ERR_UNSUPPORTED))
@@ -150,18 +153,18 @@ public enum PluginRunner {
             }
             let call = host.makeCall(tool: tool, argumentBytes: arguments, requestID: requestID, revision: revision, observer: observer)
             calls.withLock { $0[id] = call }
-            host.start(call)
+            if inline { call.run() } else { host.start(call) }
         }
 
         private func send(result id: UInt64, _ outcome: CallOutcome) {
             calls.withLock { _ = $0.removeValue(forKey: id) }
             if outcome.structured == nil, let texts = Self.texts(outcome.content) {
-                channel.send(RunnerMessage.textResult(id: id, status: outcome.status, isError: outcome.isError, texts: texts).frame)
+                channel.send(RunnerMessage.textResult(id: id, status: outcome.status, isError: outcome.isError, texts: texts).frame, batchable: true)
                 return
             }
             var o: JSONObject = ["content": .array(outcome.content), "isError": .bool(outcome.isError), "status": .number(JSONNumber(Int(outcome.status)))]
             if let structured = outcome.structured { o["structured"] = structured }
-            channel.send(RunnerMessage.result(id: id, .object(o)).frame)
+            channel.send(RunnerMessage.result(id: id, .object(o)).frame, batchable: true)
         }
 
         /// The texts of content made only of plain text blocks ({"type":"text","text":…} and

@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// How a runner reads its host's frames and runs the calls in them.
+///
+/// Calls run on the reading thread itself: a quick call then costs no hand-off to a worker
+/// thread (no wake-up, no context switch), and its result leaves with the others of the same
+/// read in one `send(2)`. A plugin may block in `invoke`, though, so a watchdog looks at the
+/// reader every `stallInterval`. When the handling of one frame has lasted that long, a new
+/// thread takes over the reading (the frames already read, and the socket), the results held
+/// back leave at once, and for `pooledFor` seconds, and as long as a thread that lost the role
+/// is still inside a plugin, calls go to the worker pool as they do in the host: many blocking
+/// calls in a row then do not each wait a stall interval for the next frame to be read.
+///
+/// Only the thread holding the reading role (`holder`) reads the socket or takes a frame, and
+/// the role moves only while its holder is inside a frame's handling, never while it reads.
+final class RunnerReader: @unchecked Sendable {
+    /// Handles one frame; `inline`: run a call on this thread (else hand it to the pool).
+    typealias Handler = @Sendable (RunnerFrame, _ inline: Bool) -> Void
+
+    private let channel: FrameChannel
+    private let handler: Handler
+    private let stallInterval: Double
+    private let pooledFor: Double
+    /// Results held back on the reading thread leave at least every this many frames.
+    private let flushEvery: Int
+
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
+    private var decoder: FrameDecoder
+    private var holder = 0
+    private var busy = false
+    private var handlings = 0
+    private var watchdogIdle = false
+    private var stuck = 0
+    private var pooledUntil: Double = 0
+    private var ended = false
+    private var endReason: String?
+    /// Threads that took over the reading (for tests and `toolhost plugins`).
+    private(set) var takeovers = 0
+
+    init(channel: FrameChannel, decoder: FrameDecoder, stallInterval: Double = 0.002, pooledFor: Double = 0.1, flushEvery: Int = 64,
+         handler: @escaping Handler) {
+        self.channel = channel
+        self.decoder = decoder
+        self.stallInterval = stallInterval
+        self.pooledFor = pooledFor
+        self.flushEvery = flushEvery
+        self.handler = handler
+    }
+
+    /// Reads and handles frames until the host closes the connection or breaks the protocol
+    /// (whichever thread holds the reading role then).
+    /// - Returns: nil when the connection ended, or how the host broke the protocol.
+    func run() -> String? {
+        spawnThread(name: "runner-watchdog", stackSize: 256 << 10) { [self] in watch() }
+        read(as: 0)
+        return lock.withLock {
+            while !ended { lock.wait() }
+            return endReason
+        }
+    }
+
+    /// Number of times the reading moved to a new thread.
+    var takeoverCount: Int { lock.withLock { takeovers } }
+
+    private enum Step {
+        case needInput
+        case lostRole
+    }
+
+    /// The reading role's loop, on the thread holding it as generation `role`.
+    private func read(as role: Int) {
+        var chunk = [UInt8](repeating: 0, count: 256 << 10)
+        while true {
+            if handleBuffered(as: role) == .lostRole { return }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(channel.fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                // The host closed the connection or is gone.
+                finish(nil)
+                return
+            }
+            lock.withLock {
+                chunk.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            }
+        }
+    }
+
+    /// Handles the frames read so far, results held back until the last (or every
+    /// `flushEvery` frames).
+    private func handleBuffered(as role: Int) -> Step {
+        DeferredSends.batching {
+            var handled = 0
+            while true {
+                lock.lock()
+                guard holder == role, !ended else {
+                    lock.unlock()
+                    return .lostRole
+                }
+                let next: RunnerFrame?
+                do {
+                    next = try decoder.next()
+                } catch {
+                    ended = true
+                    endReason = "the host sent \(error)"
+                    lock.broadcast()
+                    lock.unlock()
+                    return .lostRole
+                }
+                guard let frame = next else {
+                    lock.unlock()
+                    return .needInput
+                }
+                busy = true
+                handlings &+= 1
+                if watchdogIdle { lock.broadcast() }
+                var inline = stuck == 0
+                if inline, pooledUntil > 0 {
+                    if monotonicSeconds() < pooledUntil { inline = false } else { pooledUntil = 0 }
+                }
+                lock.unlock()
+
+                handler(frame, inline)
+
+                lock.lock()
+                if holder != role {
+                    // Another thread reads now; this one was inside a plugin that long.
+                    stuck -= 1
+                    lock.unlock()
+                    return .lostRole
+                }
+                busy = false
+                lock.unlock()
+                handled += 1
+                if handled % flushEvery == 0 { DeferredSends.flush() }
+            }
+        }
+    }
+
+    private func finish(_ reason: String?) {
+        lock.withLock {
+            guard !ended else { return }
+            ended = true
+            endReason = reason
+            lock.broadcast()
+        }
+    }
+
+    /// The watchdog: while a frame is being handled, looks again after `stallInterval`; when
+    /// the same handling is still going on, hands the reading role to a new thread.
+    private func watch() {
+        lock.lock()
+        defer { lock.unlock() }
+        while !ended {
+            guard busy else {
+                watchdogIdle = true
+                lock.wait()
+                watchdogIdle = false
+                continue
+            }
+            let (role, handling) = (holder, handlings)
+            let deadline = monotonicSeconds() + stallInterval
+            while !ended {
+                let left = deadline - monotonicSeconds()
+                if left <= 0 { break }
+                _ = lock.wait(seconds: left)
+            }
+            guard !ended, busy, holder == role, handlings == handling else { continue }
+            holder += 1
+            busy = false
+            stuck += 1
+            takeovers += 1
+            pooledUntil = monotonicSeconds() + pooledFor
+            let next = holder
+            lock.unlock()
+            // What the stuck thread held back leaves now.
+            channel.flush()
+            spawnThread(name: "runner-reader", stackSize: 1 << 20) { [self] in read(as: next) }
+            lock.lock()
+        }
+    }
+}
