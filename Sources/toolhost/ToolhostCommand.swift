@@ -222,6 +222,11 @@ struct Serve: ParsableCommand {
             server.value?.stop(reason: signal == SIGTERM ? "SIGTERM" : "SIGINT")
             Glibc.exit(0)
         }
+        var settings = settings
+        let environment = processEnvironment()
+        if environment["TOOLHOST_STATUS"] != "0" {
+            settings.configuration.statusFolder = StatusSocket.folder(environment: environment)
+        }
         let host = try settings.makeHost()
         let mcp = MCPServer(host: host, logger: Logger(label: "toolhost"))
         server.value = mcp
@@ -427,11 +432,21 @@ struct Check: ParsableCommand {
 
 struct Plugins: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the plugins the server would load and where each runs (isolated or in the host's process).")
+        abstract: "List the plugins the server would load and where each runs (isolated or in the host's process); with --running, those of every toolhost serving now.")
 
     @OptionGroup var options: HostOptions
 
+    @Flag(name: .customLong("running"), help: "Show the plugins of every toolhost serving now for this user (an MCP client's server), live: runner pids and memory, restarts, the last crash, disabled and why.")
+    var running = false
+
     func run() throws {
+        if running {
+            let folder = StatusSocket.folder(environment: processEnvironment())
+            let servers = StatusSocket.query(folder: folder)
+            if servers.isEmpty { print("no toolhost is serving for this user now (looked in \(folder))") }
+            print(servers.map(\.report).joined(separator: "\n"), terminator: "")
+            return
+        }
         let host = try options.makeHost()
         print(OneShot.pluginsReport(host))
         host.shutdown(grace: 0)

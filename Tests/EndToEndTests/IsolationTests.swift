@@ -186,6 +186,29 @@ import Testing
         #expect(!client.process.stderr.contains("sk-not-for-crashy"))
     }
 
+    /// `toolhost plugins --running` asks the serving host itself (its status socket): the
+    /// runner's restart and last crash show as they are now, and a stopped server is gone.
+    @Test func thePluginsOfARunningServerAreShownLive() throws {
+        let runtime = try PluginBuilder.temporaryDirectory("runtime")
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_RUNTIME_DIR"] = runtime
+        let client = try Self.serve(environment: ["XDG_RUNTIME_DIR": runtime])
+        #expect(try client.callTool("crashy_segv")["isError"] as? Bool == true)
+        try Self.expectServesAgain(client)
+        let live = try runCommand(ServerProcess.toolhostPath, ["plugins", "--running"], environment: environment)
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stdout.contains("toolhost pid \(client.process.pid), serving for"), "\(live.stdout)")
+        let crashy = live.stdout.split(separator: "\n").first { $0.hasPrefix("crashy ") }.map(String.init) ?? ""
+        #expect(crashy.contains("isolated (runner pid") && crashy.contains("restarts: 1") && crashy.contains("SIGSEGV"), "\(live.stdout)")
+        #expect(live.stdout.contains("in the host's process"), "the example plugin: \(live.stdout)")
+        let mode = try FileManager.default.attributesOfItem(atPath: runtime + "/toolhost")[.posixPermissions] as? Int
+        #expect(mode == 0o700, "the sockets' folder is the user's alone")
+        client.process.closeStdin()
+        #expect(client.process.waitForExit() == 0)
+        let after = try runCommand(ServerProcess.toolhostPath, ["plugins", "--running"], environment: environment)
+        #expect(after.stdout.hasPrefix("no toolhost is serving"), "\(after.stdout)")
+    }
+
     @Test func theCallCommandSurvivesACrash() throws {
         let crashy = try Self.build()
         let result = try runCommand(ServerProcess.toolhostPath, ["call", "--plugin", crashy, "crashy_segv"])

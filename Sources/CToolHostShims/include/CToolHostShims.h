@@ -35,4 +35,18 @@ static inline int th_shim_pidfd_open(int pid) {
 #endif
 }
 
+/* accept(2) with the new descriptor close-on-exec from the start (accept4 needs _GNU_SOURCE,
+ * which Swift's Glibc module is built without): no runner started meanwhile inherits it. */
+static inline int th_shim_accept_cloexec(int fd) {
+#if defined(__linux__) && defined(SYS_accept4)
+    /* SOCK_CLOEXEC is O_CLOEXEC on Linux (02000000); <sys/socket.h> is not included here, so
+     * that its names stay Glibc's in Swift. */
+    return (int)syscall(SYS_accept4, fd, (void *)0, (void *)0, 02000000);
+#else
+    (void)fd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 #endif /* CTOOLHOST_SHIMS_H */

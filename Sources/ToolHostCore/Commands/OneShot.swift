@@ -174,6 +174,13 @@ public enum OneShot {
         return text
     }
 
+    /// What a serving host answers `toolhost plugins --running` with: its pid and uptime, the
+    /// calls it runs, then ``pluginsReport(_:)`` as of now.
+    public static func liveReport(_ host: PluginHost, startedAt: Double) -> String {
+        let up = Int(monotonicSeconds() - startedAt)
+        return "toolhost pid \(getpid()), serving for \(up) s, \(host.liveCallCount) calls running\n" + pluginsReport(host)
+    }
+
     /// `toolhost plugins`: one line per plugin: id, version, file and where it runs.
     public static func pluginsReport(_ host: PluginHost) -> String {
         var lines: [String] = []

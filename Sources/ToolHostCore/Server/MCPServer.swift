@@ -44,6 +44,8 @@ public final class MCPServer: @unchecked Sendable {
     private let framer: Mutex<LineFramer>
     private let stopLock = ConditionLock()
     private var stopped = false
+    private let status = Mutex<(socket: StatusSocket?, stopped: Bool)>((nil, false))
+    private let startedAt = monotonicSeconds()
 
     public init(host: PluginHost, logger: Logger, inputFD: Int32 = 0, outputFD: Int32 = 1) {
         self.host = host
@@ -93,6 +95,7 @@ public final class MCPServer: @unchecked Sendable {
     /// - Returns: the exit status: 0 after end of input, 1 after a read error.
     public func run() -> Int32 {
         host.startWatching()
+        startStatusSocket()
         let error = ChunkReader(fd: inputFD).run { chunk in
             feed(chunk)
             return !inputAbandoned.load(ordering: .acquiring)
@@ -145,10 +148,37 @@ public final class MCPServer: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         logger.debug("stopping: \(reason)")
+        status.withLock { s -> StatusSocket? in
+            s.stopped = true
+            return s.socket
+        }?.stop()
         session.withLock { $0.stopping = true }
         endSubscriptions()
         host.shutdown(grace: grace ?? configuration.shutdownGrace, ending: ending ?? .immediately(reason: reason))
         writer.flush()
+    }
+
+    /// Answers `toolhost plugins --running` on a socket of its own (``StatusSocket``) when the
+    /// configuration names a folder for it, on a thread of its own (off the way to the first
+    /// answer); without one, the server serves on.
+    private func startStatusSocket() {
+        guard let folder = configuration.statusFolder else { return }
+        let host = self.host, startedAt = self.startedAt
+        spawnThread(name: "th-status", stackSize: 256 << 10) { [self] in
+            switch StatusSocket.open(folder: folder) {
+            case .success(let socket):
+                let kept = status.withLock { s -> Bool in
+                    guard !s.stopped else { return false }
+                    s.socket = socket
+                    return true
+                }
+                guard kept else { return socket.stop() }
+                logger.debug("live plugin states for `toolhost plugins --running` at \(socket.path)")
+                socket.serve { OneShot.liveReport(host, startedAt: startedAt) }
+            case .failure(let error):
+                logger.info("no live view for `toolhost plugins --running`: \(error)")
+            }
+        }
     }
 
     /// Waits until every message queued so far has been written.
