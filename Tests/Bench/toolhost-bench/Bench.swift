@@ -145,40 +145,84 @@ final class Bench {
 
     // MARK: Scenario 2: pipelined trivial calls
 
-    func callsScenario(_ target: Target) throws {
-        let session = try Session(target, environment: target.environment(upstream: upstream?.url ?? "http://127.0.0.1:9"), log: logPath(target.name))
-        defer { session.close() }
-        var entries = JSONObject()
-        for (label, tool, arguments) in [(target.echoTool, target.echoTool, target.echoArguments)] + target.extraCalls {
-            // A short warm-up run sizes the measured runs to about `callSeconds` each.
-            let warm = try pipelined(session, tool: tool, arguments: arguments, count: settings.minCalls / 2)
-            let count = min(settings.maxCalls, max(settings.minCalls, Int(warm.rate * settings.callSeconds)))
-            var runs: [Pipelined] = []
-            for _ in 0..<settings.callRuns {
-                runs.append(try pipelined(session, tool: tool, arguments: arguments, count: count))
+    /// One target's part of scenario 2: its session and the calls it measures.
+    private struct CallsRun {
+        let target: Target
+        let session: Session
+        /// (label, tool, arguments, calls per run, the runs' rates so far, errors, tool errors)
+        var tools: [(label: String, tool: String, arguments: String, count: Int, rates: [Double], errors: Int, toolErrors: Int)] = []
+    }
+
+    /// Scenario 2 for every target at once: each server is started and warmed up, then the
+    /// measured runs go round-robin (a run of each target's tools in turn, `callRuns` rounds),
+    /// so a change in the machine's speed during the scenario touches every target alike and
+    /// the ratios between them hold even on a noisy machine.
+    /// - Returns: what failed, by what was attempted.
+    func callsScenario(_ targets: [Target]) -> [(String, String)] {
+        var failures: [(String, String)] = []
+        var runs: [CallsRun] = []
+        for target in targets {
+            do {
+                let session = try Session(target, environment: target.environment(upstream: upstream?.url ?? "http://127.0.0.1:9"), log: logPath(target.name))
+                var run = CallsRun(target: target, session: session)
+                for (label, tool, arguments) in [(target.echoTool, target.echoTool, target.echoArguments)] + target.extraCalls {
+                    // A short warm-up run sizes the measured runs to about `callSeconds` each.
+                    let warm = try pipelined(session, tool: tool, arguments: arguments, count: settings.minCalls / 2)
+                    let count = min(settings.maxCalls, max(settings.minCalls, Int(warm.rate * settings.callSeconds)))
+                    run.tools.append((label, tool, arguments, count, [], 0, 0))
+                }
+                runs.append(run)
+            } catch {
+                log("\(target.name) calls: \(error)")
+                failures.append(("\(target.name) calls", "\(error)"))
             }
-            let rates = runs.map(\.rate)
-            let median = rates.sorted()[rates.count / 2]
-            // And one at a time: the round trip of a trivial call, the server's floor for any tool.
-            var sequential: [Double] = []
-            for i in 0..<(target.anyLineAnswers ? 0 : settings.sequentialCalls + 50) {
-                let (_, time) = try session.call(tool: tool, arguments: arguments)
-                if i >= 50 { sequential.append(time.micros) }
+        }
+        var failed = Set<String>()
+        for _ in 0..<settings.callRuns {
+            for r in runs.indices where !failed.contains(runs[r].target.name) {
+                for t in runs[r].tools.indices {
+                    do {
+                        let tool = runs[r].tools[t]
+                        let result = try pipelined(runs[r].session, tool: tool.tool, arguments: tool.arguments, count: tool.count)
+                        runs[r].tools[t].rates.append(result.rate)
+                        runs[r].tools[t].errors += result.errors
+                        runs[r].tools[t].toolErrors += result.toolErrors
+                    } catch {
+                        log("\(runs[r].target.name) calls: \(error)")
+                        failures.append(("\(runs[r].target.name) calls", "\(error)"))
+                        failed.insert(runs[r].target.name)
+                    }
+                }
             }
-            log("\(target.name) \(label): \(Int(median)) calls/s pipelined (\(count) calls × \(runs.count))")
-            entries.members.append((label, [
-                "tool": .string(tool), "calls": .int(count), "callsPerSecond": .finite(median),
-                "runs": .array(rates.map(JSON.finite)),
-                "sequentialMicros": Summary(sequential)?.json ?? .null,
-                "errors": .int(runs.map(\.errors).reduce(0, +)),
-                "toolErrors": .int(runs.map(\.toolErrors).reduce(0, +)),
-            ]))
         }
-        record(target, "calls", .object(entries))
-        if let m = session.memory() {
-            record(target, "rssAfterCallsKiB", .int(m.rss))
-            record(target, "hwmAfterCallsKiB", .int(m.hwm))
+        for run in runs {
+            defer { run.session.close() }
+            guard !failed.contains(run.target.name) else { continue }
+            var entries = JSONObject()
+            for tool in run.tools where !tool.rates.isEmpty {
+                let median = tool.rates.sorted()[tool.rates.count / 2]
+                // And one at a time: the round trip of a trivial call, the server's floor for any tool.
+                var sequential: [Double] = []
+                for i in 0..<(run.target.anyLineAnswers ? 0 : settings.sequentialCalls + 50) {
+                    guard let (_, time) = try? run.session.call(tool: tool.tool, arguments: tool.arguments) else { break }
+                    if i >= 50 { sequential.append(time.micros) }
+                }
+                log("\(run.target.name) \(tool.label): \(Int(median)) calls/s pipelined (\(tool.count) calls × \(tool.rates.count), interleaved with the other targets)")
+                entries.members.append((tool.label, [
+                    "tool": .string(tool.tool), "calls": .int(tool.count), "callsPerSecond": .finite(median),
+                    "runs": .array(tool.rates.map(JSON.finite)),
+                    "sequentialMicros": Summary(sequential)?.json ?? .null,
+                    "errors": .int(tool.errors),
+                    "toolErrors": .int(tool.toolErrors),
+                ]))
+            }
+            record(run.target, "calls", .object(entries))
+            if let m = run.session.memory() {
+                record(run.target, "rssAfterCallsKiB", .int(m.rss))
+                record(run.target, "hwmAfterCallsKiB", .int(m.hwm))
+            }
         }
+        return failures
     }
 
     struct Pipelined {

@@ -150,7 +150,7 @@ if let responder = plan.responder, targets.contains(where: { $0.scenarios.contai
         var quickSettings = plan
         quickSettings.settings.callRuns = 1
         let ceiling = Bench(plan: quickSettings, logDirectory: logs)
-        try ceiling.callsScenario(cat)
+        if let (_, error) = ceiling.callsScenario([cat]).first { throw BenchError(error) }
         if let echo = ceiling.resultsJSON(for: cat)["calls"]?.objectValue?.members.first?.value {
             bench.addCheck("benchCeilingCallsPerSecond", echo["callsPerSecond"] ?? .null)
         }
@@ -168,9 +168,10 @@ if !spawnTargets.isEmpty {
     bench.spawnScenario(spawnTargets)
     loads.members.append(("afterSpawn", loadAverage()))
 }
-for target in targets where target.scenarios.contains(.calls) {
-    bench.log("scenario 2: pipelined calls, \(target.name)")
-    attempt("\(target.name) calls") { try bench.callsScenario(target) }
+let callTargets = targets.filter { $0.scenarios.contains(.calls) }
+if !callTargets.isEmpty {
+    bench.log("scenario 2: pipelined calls, \(plan.settings.callRuns) rounds over \(callTargets.map(\.name).joined(separator: ", "))")
+    for (what, error) in bench.callsScenario(callTargets) { failures.members.append((what, .string(error))) }
 }
 loads.members.append(("afterCalls", loadAverage()))
 for target in targets where target.scenarios.contains(.concurrency) && target.concurrencyTool != nil {
