@@ -140,6 +140,9 @@ public struct JSONParser {
             index += 1
             return .object(JSONObject(members))
         }
+        // Room for the few members most objects have, in one allocation instead of growing
+        // from one to two to four.
+        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }

@@ -1,6 +1,17 @@
 /// One compiled schema: the checks of one schema object. Subschemas are indices into the
 /// owning ``Schema``'s node table, which lets `$ref` point anywhere, recursion included.
-struct SchemaNode: Sendable {
+///
+/// A class, not a struct: the validator looks at one node per value it checks, and a struct
+/// of this size was copied (and its references retained and released) at every look, about a
+/// thousand instructions a call. Its fields are set only while ``SchemaCompiler`` builds it,
+/// before any ``Schema`` holds it; from then on nothing changes it, which is what makes
+/// sharing it between threads sound.
+final class SchemaNode: @unchecked Sendable {
+    init(kind: Kind = .checks, location: String = "#") {
+        self.kind = kind
+        self.location = location
+    }
+
     enum Kind: Sendable {
         case alwaysValid
         case neverValid
@@ -240,7 +251,7 @@ struct SchemaCompiler {
     }
 
     private mutating func compileObject(_ object: JSONObject, at location: String) throws(SchemaError) -> SchemaNode {
-        var node = SchemaNode(location: location)
+        let node = SchemaNode(location: location)
         func fail(_ keyword: String, _ reason: String) -> SchemaError {
             SchemaError(location: "\(location)/\(keyword)", reason: reason)
         }
