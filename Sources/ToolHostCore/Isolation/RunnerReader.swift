@@ -17,6 +17,9 @@ import Musl
 ///
 /// Only the thread holding the reading role (`holder`) reads the socket or takes a frame, and
 /// the role moves only while its holder is inside a frame's handling, never while it reads.
+/// A holder that spent the interval waiting for a CPU rather than in its plugin (its
+/// `/proc/thread-self/schedstat`, as the ``WorkerPool`` monitor reads it) keeps the role: on
+/// busy cores another thread would only compete with it.
 final class RunnerReader: @unchecked Sendable {
     /// Handles one frame; `inline`: run a call on this thread (else hand it to the pool).
     typealias Handler = @Sendable (RunnerFrame, _ inline: Bool) -> Void
@@ -39,6 +42,8 @@ final class RunnerReader: @unchecked Sendable {
     private var pooledUntil: Double = 0
     private var ended = false
     private var endReason: String?
+    /// The holder's scheduler statistics (nil where the system has none).
+    private var holderStats: SchedulerStats?
     /// Threads that took over the reading (for tests and `toolhost plugins`).
     private(set) var takeovers = 0
 
@@ -74,6 +79,8 @@ final class RunnerReader: @unchecked Sendable {
 
     /// The reading role's loop, on the thread holding it as generation `role`.
     private func read(as role: Int) {
+        let stats = SchedulerStats.ofCurrentThread()
+        lock.withLock { if holder == role { holderStats = stats } }
         var chunk = [UInt8](repeating: 0, count: 256 << 10)
         while true {
             if handleBuffered(as: role) == .lostRole { return }
@@ -162,7 +169,8 @@ final class RunnerReader: @unchecked Sendable {
                 watchdogIdle = false
                 continue
             }
-            let (role, handling) = (holder, handlings)
+            let (role, handling, stats) = (holder, handlings, holderStats)
+            let before = stats?.sample()
             let deadline = monotonicSeconds() + stallInterval
             while !ended {
                 let left = deadline - monotonicSeconds()
@@ -170,6 +178,9 @@ final class RunnerReader: @unchecked Sendable {
                 _ = lock.wait(seconds: left)
             }
             guard !ended, busy, holder == role, handlings == handling else { continue }
+            if let before, let after = stats?.sample(), after.waiting &- before.waiting >= UInt64(stallInterval * 1e9 / 2) {
+                continue  // starved of CPU, not stuck in the plugin
+            }
             holder += 1
             busy = false
             stuck += 1
