@@ -164,7 +164,10 @@ def goals(data):
     ratio = None if not (rt and rti) else rti["p50"] / rt["p50"]
     add("isolated round trip ≤ 2 × in process (C `echo`, one at a time, p50)", ratio, 2,
         lambda x: f"{x:.2f}× ({rti['p50']:.0f} µs vs {rt['p50']:.0f} µs)")
-    add("spawn → first `initialize` answer ≤ 10 ms, vLLM plugin isolated", get(vi, "spawn", "initialize", "ms", "p50"), 10, fmt_ms)
+    # Issue 14 lets the first-party vLLM plugin stay in process when the numbers argue for it,
+    # and `--isolation auto` keeps it there: the spawn as shipped, and forced into a runner.
+    add("spawn → first `initialize` answer ≤ 10 ms, vLLM plugin as shipped (`auto`: in process)", get(v, "spawn", "initialize", "ms", "p50"), 10, fmt_ms)
+    add("spawn → first `initialize` answer ≤ 10 ms, vLLM plugin forced isolated", get(vi, "spawn", "initialize", "ms", "p50"), 10, fmt_ms)
     add("host + runner RSS, C plugin isolated (after pipelined calls; reported)", ci.get("rssAfterCallsKiB"), 0, fmt_mb, "report")
     add("host + runner RSS, vLLM plugin isolated (after sequential `vllm_chat`; reported)", vi.get("rssAfterOverheadKiB"), 0, fmt_mb, "report")
     return g
