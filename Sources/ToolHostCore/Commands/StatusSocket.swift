@@ -13,7 +13,7 @@ import Musl
 /// disabled and why) and closing it. It reads nothing from the peer and carries no secrets
 /// (the report names files and states, never settings). The socket goes when the server stops;
 /// one left by a server that was killed is removed by the next query that finds it dead.
-public final class StatusSocket: @unchecked Sendable {
+public final class StatusSocket: Sendable {
     public let path: String
     private let fd: Int32
 
