@@ -452,7 +452,18 @@ final class IsolatedPlugin: @unchecked Sendable {
                 let n = s.crashTimes.count
                 return (n, min(s.policy.maxBackoff, s.policy.firstBackoff * Double(1 << min(10, max(0, n - 1)))), s.policy.startTimeout)
             }
-            sleepSeconds(backoff)
+            // The backoff, a wait that ends early when the plugin is stopped, removed or
+            // started again from a new file meanwhile (each says so on `monitorSignal`).
+            let deadline = monotonicSeconds() + backoff
+            let still = monitorSignal.withLock { () -> Bool in
+                while state.withLock({ $0.phase == .restarting }) {
+                    let left = deadline - monotonicSeconds()
+                    if left <= 0 { return true }
+                    _ = monitorSignal.wait(seconds: left)
+                }
+                return false
+            }
+            guard still else { return }
             switch Self.startRunner(path: path, launch: launch, label: label, timeout: timeout) {
             case .failure(let failure):
                 let now = monotonicSeconds()

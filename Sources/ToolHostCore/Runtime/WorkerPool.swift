@@ -146,7 +146,16 @@ final class WorkerPool: @unchecked Sendable {
         let (before, running, atLimit) = lock.withLock { (finished, Array(busy.values), threads >= maxThreads) }
         if atLimit { return false }
         let samples = running.map { ($0, $0.stats?.sample()) }
-        sleepSeconds(stallInterval)
+        // The sampling interval: a timed wait (a `submit` that wakes the monitor meanwhile
+        // does not shorten it).
+        let deadline = monotonicSeconds() + stallInterval
+        monitorLock.withLock {
+            while true {
+                let left = deadline - monotonicSeconds()
+                if left <= 0 { break }
+                _ = monitorLock.wait(seconds: left)
+            }
+        }
         let (stalled, backlog) = lock.withLock { () -> (Bool, Bool) in
             let waiting = queue.count - head
             return (finished == before && waiting > idle, waiting > 0)
@@ -262,10 +271,4 @@ final class SchedulerStats: Sendable {
             return Sample(running: numbers[0], waiting: numbers[1])
         }
     }
-}
-
-func sleepSeconds(_ seconds: Double) {
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
 }
