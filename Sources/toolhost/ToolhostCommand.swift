@@ -441,9 +441,10 @@ struct Plugins: ParsableCommand {
 
     func run() throws {
         if running {
-            let folder = StatusSocket.folder(environment: processEnvironment())
-            let servers = StatusSocket.query(folder: folder)
-            if servers.isEmpty { print("no toolhost is serving for this user now (looked in \(folder))") }
+            let folders = StatusSocket.folders(environment: processEnvironment())
+            var servers: [(pid: Int32, report: String)] = []
+            for folder in folders { servers += StatusSocket.query(folder: folder) }
+            if servers.isEmpty { print("no toolhost is serving for this user now (looked in \(folders.joined(separator: ", ")))") }
             print(servers.map(\.report).joined(separator: "\n"), terminator: "")
             return
         }

@@ -189,10 +189,12 @@ import Testing
     /// `toolhost plugins --running` asks the serving host itself (its status socket): the
     /// runner's restart and last crash show as they are now, and a stopped server is gone.
     @Test func thePluginsOfARunningServerAreShownLive() throws {
-        let runtime = try PluginBuilder.temporaryDirectory("runtime")
+        // A folder of this test's own (the default ones hold the sockets of every server the
+        // other tests run at the same time).
+        let folder = try PluginBuilder.temporaryDirectory("runtime") + "/toolhost"
         var environment = ProcessInfo.processInfo.environment
-        environment["XDG_RUNTIME_DIR"] = runtime
-        let client = try Self.serve(environment: ["XDG_RUNTIME_DIR": runtime])
+        environment["TOOLHOST_STATUS_DIR"] = folder
+        let client = try Self.serve(environment: ["TOOLHOST_STATUS_DIR": folder])
         #expect(try client.callTool("crashy_segv")["isError"] as? Bool == true)
         try Self.expectServesAgain(client)
         let live = try runCommand(ServerProcess.toolhostPath, ["plugins", "--running"], environment: environment)
@@ -201,7 +203,7 @@ import Testing
         let crashy = live.stdout.split(separator: "\n").first { $0.hasPrefix("crashy ") }.map(String.init) ?? ""
         #expect(crashy.contains("isolated (runner pid") && crashy.contains("restarts: 1") && crashy.contains("SIGSEGV"), "\(live.stdout)")
         #expect(live.stdout.contains("in the host's process"), "the example plugin: \(live.stdout)")
-        let mode = try FileManager.default.attributesOfItem(atPath: runtime + "/toolhost")[.posixPermissions] as? Int
+        let mode = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int
         #expect(mode == 0o700, "the sockets' folder is the user's alone")
         client.process.closeStdin()
         #expect(client.process.waitForExit() == 0)

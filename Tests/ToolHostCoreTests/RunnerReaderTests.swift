@@ -17,6 +17,7 @@ import Testing
     /// A reader on one end of a socketpair; the test writes frames into the other end.
     final class Harness: @unchecked Sendable {
         let reader: RunnerReader
+        let channel: FrameChannel
         let peer: Int32
         /// (cancel id, inline, thread) in the order handled.
         let seen = Shared<[(UInt64, Bool, UInt)]>([])
@@ -28,7 +29,8 @@ import Testing
             precondition(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
             peer = pair[1]
             let seen = self.seen
-            reader = RunnerReader(channel: FrameChannel(fd: pair[0]), decoder: FrameDecoder(), stallInterval: stallInterval) { frame, inline in
+            channel = FrameChannel(fd: pair[0])
+            reader = RunnerReader(channel: channel, decoder: FrameDecoder(), stallInterval: stallInterval) { frame, inline in
                 guard case .cancel(let id)? = try? RunnerMessage(frame) else { return }
                 seen.withLock { $0.append((id, inline, UInt(pthread_self()))) }
                 handler(id, inline)
@@ -69,6 +71,19 @@ import Testing
         }
 
         func close() { Foundation.close(peer) }
+
+        /// The next frame the reader's side wrote, waiting at most 10 s.
+        func receive(_ decoder: inout FrameDecoder) -> RunnerMessage? {
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                if let frame = try? decoder.next() { return try? RunnerMessage(frame) }
+                let n = chunk.withUnsafeMutableBytes { recv(peer, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return nil }
+                decoder.append(Array(chunk[..<n]))
+            }
+        }
     }
 
     @Test func quickFramesAreHandledInOrderOnTheReadingThread() {
@@ -99,6 +114,29 @@ import Testing
         #expect(seen[1].2 != seen[0].2, "another thread read on")
         #expect(!seen[1].1 && !seen[2].1, "after a takeover, calls go to the pool for a while")
         #expect(harness.reader.takeoverCount >= 1)
+        gate.signal()
+        harness.close()
+        #expect(harness.ended.wait(timeout: .now() + 10) == .success)
+    }
+
+    /// A call that completes and then stays inside its plugin: its result is held back with
+    /// the others of its read only until the reading moves on; after that it leaves at once.
+    @Test func aResultSentAfterATakeoverIsNotHeldBack() {
+        let gate = DispatchSemaphore(value: 0)
+        let box = Shared<Harness?>(nil)
+        let harness = Harness { id, _ in
+            guard id == 1, let harness = box.withLock({ $0 }) else { return }
+            let deadline = Date().addingTimeInterval(10)
+            while harness.reader.takeoverCount == 0, Date() < deadline { usleep(1000) }
+            // Past the watchdog's flush at the takeover, so only the closed batch can send it.
+            usleep(100_000)
+            harness.channel.send(RunnerMessage.cancel(id: 77).frame, batchable: true)
+            gate.wait()
+        }
+        box.withLock { $0 = harness }
+        harness.sendCancels([1])
+        var decoder = FrameDecoder()
+        #expect(harness.receive(&decoder) == .cancel(id: 77), "the frame left while its thread still blocks")
         gate.signal()
         harness.close()
         #expect(harness.ended.wait(timeout: .now() + 10) == .success)

@@ -1,4 +1,5 @@
 import CToolHostShims
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,7 @@ import Musl
 public final class StatusSocket: Sendable {
     public let path: String
     private let fd: Int32
+    private let stopped = Atomic<Bool>(false)
 
     private init(path: String, fd: Int32) {
         self.path = path
@@ -24,12 +26,36 @@ public final class StatusSocket: Sendable {
 
     deinit { close(fd) }
 
-    /// The folder of the current user's sockets.
-    public static func folder(environment: [String: String]) -> String {
+    /// The folders the current user's sockets may be in, the one a server uses first:
+    /// `$TOOLHOST_STATUS_DIR` alone when it is set, else `$XDG_RUNTIME_DIR/toolhost`,
+    /// `/run/user/UID/toolhost`, `/tmp/toolhost-UID` (those whose parent exists). A query looks
+    /// in all of them: an MCP client may start its server with an environment of its own,
+    /// without `XDG_RUNTIME_DIR`.
+    public static func folders(environment: [String: String]) -> [String] {
+        if let chosen = environment["TOOLHOST_STATUS_DIR"], chosen.hasPrefix("/") { return [chosen] }
+        var folders: [String] = []
         if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/"), PluginDiscovery.isDirectory(runtime) {
-            return runtime + "/toolhost"
+            folders.append(runtime + "/toolhost")
         }
-        return "/tmp/toolhost-\(getuid())"
+        let run = "/run/user/\(getuid())"
+        if PluginDiscovery.isDirectory(run), !folders.contains(run + "/toolhost") { folders.append(run + "/toolhost") }
+        folders.append("/tmp/toolhost-\(getuid())")
+        return folders
+    }
+
+    /// The folder a serving host puts its socket in.
+    public static func folder(environment: [String: String]) -> String { folders(environment: environment)[0] }
+
+    /// Whether `folder` is a folder (not a link) of this user's that no one else may enter.
+    /// - Returns: nil when it is, else why not.
+    static func checkPrivate(_ folder: String) -> String? {
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { return "cannot read \(folder): \(String(cString: strerror(errno)))" }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
+            return "\(folder) is not a folder of this user's"
+        }
+        guard info.st_mode & 0o077 == 0 else { return "\(folder) may be entered by other users (mode \(String(info.st_mode & 0o777, radix: 8)))" }
+        return nil
     }
 
     /// Creates `folder` (0700) or checks that the one there is a folder of this user's that no
@@ -39,13 +65,7 @@ public final class StatusSocket: Sendable {
         if mkdir(folder, 0o700) != 0, errno != EEXIST {
             return "cannot create \(folder): \(String(cString: strerror(errno)))"
         }
-        var info = stat()
-        guard lstat(folder, &info) == 0 else { return "cannot read \(folder): \(String(cString: strerror(errno)))" }
-        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
-            return "\(folder) is not a folder of this user's"
-        }
-        guard info.st_mode & 0o077 == 0 else { return "\(folder) may be entered by other users (mode \(String(info.st_mode & 0o777, radix: 8)))" }
-        return nil
+        return checkPrivate(folder)
     }
 
     /// Listens on `<folder>/<pid>.sock`; ``serve(_:)`` answers.
@@ -82,8 +102,19 @@ public final class StatusSocket: Sendable {
         while true {
             let peer = th_shim_accept_cloexec(fd)
             if peer < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // stopped
+                let error = errno
+                if stopped.load(ordering: .acquiring) { return }
+                switch error {
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors or memory for now: the connection waits in the
+                    // backlog; look again in a moment rather than give up the socket.
+                    _ = poll(nil, 0, 100)
+                case EBADF, EINVAL, ENOTSOCK:
+                    return  // the socket is gone
+                default:
+                    continue  // EINTR, ECONNABORTED, EPROTO: the next connection
+                }
+                continue
             }
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(peer, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -104,6 +135,7 @@ public final class StatusSocket: Sendable {
 
     /// Removes the socket; connections are no longer answered.
     public func stop() {
+        stopped.store(true, ordering: .releasing)
         unlink(path)
         shutdown(fd, Int32(SHUT_RDWR))
     }
@@ -111,7 +143,8 @@ public final class StatusSocket: Sendable {
     /// The reports of every toolhost serving for this user now, by pid. Sockets of servers
     /// that are gone are removed.
     public static func query(folder: String) -> [(pid: Int32, report: String)] {
-        guard let directory = opendir(folder) else { return [] }
+        // Only a folder of this user's own: another user's sockets are not read, nor removed.
+        guard checkPrivate(folder) == nil, let directory = opendir(folder) else { return [] }
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -140,21 +173,27 @@ public final class StatusSocket: Sendable {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard var address = unixAddress(path) else { return nil }
+        // Connecting waits on the send timeout (a full backlog), reading on the receive one;
+        // the whole read also has a deadline of its own.
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else { return nil }
+        let deadline = monotonicSeconds() + 5
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
+            if n < 0, errno == EINTR, monotonicSeconds() < deadline { continue }
+            if n < 0 { return nil }  // timed out or failed: not a report
+            if n == 0 { break }
             bytes.append(contentsOf: chunk[..<n])
+            if monotonicSeconds() > deadline { return nil }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     private static func unixAddress(_ path: String) -> sockaddr_un? {

@@ -46,21 +46,26 @@ final class FrameChannel: @unchecked Sendable {
     ///   frame queued until that batch ends.
     @discardableResult
     func send(_ frame: RunnerFrame, batchable: Bool = false) -> Bool {
+        enum Next { case closed, deferred, queued, flush }
         let batch = batchable ? DeferredSends.current : nil
-        let flusher = outgoing.withLock { o -> Bool? in
-            guard !o.closed else { return nil }
+        let next = outgoing.withLock { o -> Next in
+            guard !o.closed else { return .closed }
             frame.encode(into: &o.buffer)
-            if o.flushing || batch != nil { return false }
+            // Under this lock, so that a batch closed by another thread (which then flushes)
+            // either sees this frame or this sender sees it closed.
+            if let batch, batch.isOpen { return .deferred }
+            if o.flushing { return .queued }
             o.flushing = true
-            return true
+            return .flush
         }
-        guard let flusher else { return false }
-        if let batch {
-            if !batch.channels.contains(where: { $0 === self }) { batch.channels.append(self) }
+        switch next {
+        case .closed: return false
+        case .deferred:
+            if let batch, !batch.channels.contains(where: { $0 === self }) { batch.channels.append(self) }
             return true
+        case .queued: return true
+        case .flush: return drain()
         }
-        guard flusher else { return true }
-        return drain()
     }
 
     /// Writes what is queued unless another thread is writing already.
@@ -193,6 +198,15 @@ final class FrameChannel: @unchecked Sendable {
 enum DeferredSends {
     final class Pending {
         var channels: [FrameChannel] = []
+        private let open = Atomic<Bool>(true)
+
+        /// False once ``close()`` was called: sends go at once from then on.
+        var isOpen: Bool { open.load(ordering: .acquiring) }
+
+        /// Ends the holding back, from any thread (a ``RunnerReader`` whose reading thread
+        /// stays inside a plugin): what this thread sends next goes at once; what it held back
+        /// is in the channels' queues, for the caller to flush.
+        func close() { open.store(false, ordering: .releasing) }
     }
 
     private static let key: pthread_key_t = {

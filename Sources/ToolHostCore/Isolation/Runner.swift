@@ -68,6 +68,13 @@ public enum PluginRunner {
         served.connect()
         channel.send(RunnerMessage.hello(catalog.json).frame)
         _ = RunnerReader(channel: channel, decoder: decoder) { frame, inline in served.handle(frame, inline: inline) }.run()
+        // The host closed the connection. After a `shutdown` (a retiring runner), the thread
+        // handling it lets the calls finish, writes their results and exits; the host closes
+        // its side right after sending it, so the end is seen meanwhile and must not cut that
+        // short.
+        if served.shuttingDown.load(ordering: .acquiring) {
+            while true { pause() }
+        }
         // The host is gone (or broke the protocol): stop at once, its calls have no one to answer.
         _exit(0)
     }
@@ -76,8 +83,24 @@ public enum PluginRunner {
     final class Served: @unchecked Sendable {
         let host: PluginHost
         let channel: FrameChannel
-        private let calls = Mutex<[UInt64: ToolCall]>([:])
+        private let calls = Mutex<Calls>(Calls())
         private let requests = Mutex<[UInt64: PluginRequest]>([:])
+        /// Set once a `shutdown` frame is being handled.
+        let shuttingDown = Atomic<Bool>(false)
+
+        /// The calls running, and cancellations that came before their call was registered (a
+        /// call frame still being decoded on a thread that lost the reading role meanwhile).
+        struct Calls {
+            var running: [UInt64: ToolCall] = [:]
+            var cancelledEarly: Set<UInt64> = []
+
+            /// Remembers a cancellation of a call not registered (yet); a few hundred at most,
+            /// as those of calls that had already finished are never claimed.
+            mutating func cancelEarly(_ id: UInt64) {
+                if cancelledEarly.count >= 256, let oldest = cancelledEarly.min() { cancelledEarly.remove(oldest) }
+                cancelledEarly.insert(id)
+            }
+        }
 
         init(host: PluginHost, channel: FrameChannel) {
             self.host = host
@@ -112,16 +135,19 @@ public enum PluginRunner {
             case .call(let id, let flags, let tool, let requestID, let version, let arguments):
                 call(id: id, flags: flags, name: tool, requestID: requestID, version: version, arguments: arguments, inline: inline)
             case .cancel(let id):
-                if let call = calls.withLock({ $0[id] }) {
+                if let call = calls.withLock({ $0.running[id] }) {
                     call.cancel()
+                } else if let request = requests.withLock({ $0[id] }) {
+                    request.cancel()
                 } else {
-                    requests.withLock { $0[id] }?.cancel()
+                    calls.withLock { $0.cancelEarly(id) }
                 }
             case .request(let id, let json):
                 request(id: id, json)
             case .shutdown:
                 // Calls already sent may finish (their results still go out), then the plugin
                 // shuts down and the runner exits.
+                shuttingDown.store(true, ordering: .releasing)
                 host.shutdown(grace: host.configuration.shutdownGrace, ending: .inputEnded)
                 channel.flushBeforeExit()
                 _exit(0)
@@ -153,12 +179,16 @@ public enum PluginRunner {
                 send(result: id, outcome)
             }
             let call = host.makeCall(tool: tool, argumentBytes: arguments, requestID: requestID, revision: revision, observer: observer)
-            calls.withLock { $0[id] = call }
+            let cancelled = calls.withLock { c -> Bool in
+                c.running[id] = call
+                return c.cancelledEarly.remove(id) != nil
+            }
+            if cancelled { call.cancel() }
             if inline { call.run() } else { host.start(call) }
         }
 
         private func send(result id: UInt64, _ outcome: CallOutcome) {
-            calls.withLock { _ = $0.removeValue(forKey: id) }
+            calls.withLock { _ = $0.running.removeValue(forKey: id) }
             if outcome.structured == nil, let texts = Self.texts(outcome.content) {
                 channel.send(RunnerMessage.textResult(id: id, status: outcome.status, isError: outcome.isError, texts: texts).frame, batchable: true)
                 return

@@ -44,8 +44,12 @@ final class RunnerReader: @unchecked Sendable {
     private var endReason: String?
     /// The holder's scheduler statistics (nil where the system has none).
     private var holderStats: SchedulerStats?
+    /// The results the holder holds back (its ``DeferredSends`` batch).
+    private var holderBatch: DeferredSends.Pending?
     /// Threads that took over the reading (for tests and `toolhost plugins`).
     private(set) var takeovers = 0
+    /// The watchdog's looks in a row at a holder that was starved of CPU (watchdog only).
+    private var starvedLooks = 0
 
     init(channel: FrameChannel, decoder: FrameDecoder, stallInterval: Double = 0.002, pooledFor: Double = 0.1, flushEvery: Int = 64,
          handler: @escaping Handler) {
@@ -101,6 +105,7 @@ final class RunnerReader: @unchecked Sendable {
     /// `flushEvery` frames).
     private func handleBuffered(as role: Int) -> Step {
         DeferredSends.batching {
+            lock.withLock { if holder == role { holderBatch = DeferredSends.current } }
             var handled = 0
             while true {
                 lock.lock()
@@ -177,20 +182,34 @@ final class RunnerReader: @unchecked Sendable {
                 if left <= 0 { break }
                 _ = lock.wait(seconds: left)
             }
-            guard !ended, busy, holder == role, handlings == handling else { continue }
-            if let before, let after = stats?.sample(), after.waiting &- before.waiting >= UInt64(stallInterval * 1e9 / 2) {
-                continue  // starved of CPU, not stuck in the plugin
+            guard !ended, busy, holder == role, handlings == handling else {
+                starvedLooks = 0
+                continue
             }
+            // A holder that mostly waited for a CPU and barely ran is starved, not stuck:
+            // another thread would only compete with it. Four such looks in a row, and it is
+            // taken over all the same (a plugin computing on busy cores waits half the time).
+            let interval = UInt64(stallInterval * 1e9)
+            if starvedLooks < 4, let before, let after = stats?.sample(),
+               after.waiting &- before.waiting >= interval / 2, after.running &- before.running < interval / 4 {
+                starvedLooks += 1
+                continue
+            }
+            starvedLooks = 0
             holder += 1
             busy = false
             stuck += 1
             takeovers += 1
             pooledUntil = monotonicSeconds() + pooledFor
             let next = holder
+            let batch = holderBatch
+            holderBatch = nil
             lock.unlock()
-            // What the stuck thread held back leaves now.
-            channel.flush()
             spawnThread(name: "runner-reader", stackSize: 1 << 20) { [self] in read(as: next) }
+            // What the stuck thread held back leaves now, and what it sends from now on goes
+            // at once. (After the new reader started: this write may wait for the host.)
+            batch?.close()
+            channel.flush()
             lock.lock()
         }
     }
