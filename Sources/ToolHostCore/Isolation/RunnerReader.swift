@@ -187,10 +187,11 @@ final class RunnerReader: @unchecked Sendable {
                 continue
             }
             // A holder that mostly waited for a CPU and barely ran is starved, not stuck:
-            // another thread would only compete with it. Four such looks in a row, and it is
-            // taken over all the same (a plugin computing on busy cores waits half the time).
+            // another thread would only compete with it (a plugin computing on busy cores
+            // still runs a good part of the time, and is taken over). After 25 such looks in a
+            // row (50 ms) it is taken over all the same, so the reading never waits unbounded.
             let interval = UInt64(stallInterval * 1e9)
-            if starvedLooks < 4, let before, let after = stats?.sample(),
+            if starvedLooks < 25, let before, let after = stats?.sample(),
                after.waiting &- before.waiting >= interval / 2, after.running &- before.running < interval / 4 {
                 starvedLooks += 1
                 continue
