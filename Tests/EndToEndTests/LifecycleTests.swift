@@ -20,7 +20,8 @@ import Glibc
         client.drain(for: 0.1)
         client.process.closeStdin()
         #expect(client.process.waitForExit(timeout: 10) == 0)
-        #expect(client.process.stderr.contains("fixture life shutdown"))
+        // stderr is read on a thread of its own: wait for the line rather than race it.
+        #expect(client.process.waitForStderr(containing: "fixture life shutdown"))
         // The cancelled call ended with an error result (or nothing); never with its text.
         let lines = client.process.readRemainingLines(timeout: 1)
         #expect(!lines.contains { $0.contains("\"text\":\"x\"") })
@@ -35,7 +36,8 @@ import Glibc
         client.drain(for: 0.2)
         client.process.signal(SIGTERM)
         #expect(client.process.waitForExit(timeout: 10) == 0)
-        #expect(client.process.stderr.contains("fixture life shutdown"))
+        // stderr is read on a thread of its own: wait for the line rather than race it.
+        #expect(client.process.waitForStderr(containing: "fixture life shutdown"))
     }
 
     /// The client stops reading (its end of stdout closes) while stdin stays open: the next

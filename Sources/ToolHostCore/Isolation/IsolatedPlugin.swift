@@ -661,6 +661,9 @@ final class IsolatedPlugin: @unchecked Sendable {
         guard let runner else { return }
         runner.process.channel.send(RunnerMessage.shutdown.frame)
         _ = runner.process.reap(within: 3)
+        // Its last lines (the plugin's own shutdown messages) reach the host's stderr before
+        // the host exits: the reader of its output forwards until the end it now sees.
+        _ = runner.process.lastLines(waiting: 1)
     }
 
     // MARK: Drop-in

@@ -65,12 +65,11 @@ public final class MCPServer: @unchecked Sendable {
             fds = [-1, -1]
         }
         capacityWake = (fds[0], fds[1])
-        let pool = host.pool
         // The writer is built before `self` exists; it reaches the server through this. (Not a
         // closure kept in a Mutex: reading one back wraps it in reabstraction thunks each time.)
         let server = ServerReference()
         self.writer = OutputWriter(
-            fd: outputFD, pressure: host.outputPressure, schedule: { pool.submit($0) },
+            fd: outputFD, pressure: host.outputPressure,
             onFailure: { error in server.value?.outputFailed(error) })
         server.value = self
         var handlers = host.handlers

@@ -33,18 +33,25 @@ final class OutputWriter: @unchecked Sendable {
 
     /// - Parameters:
     ///   - fd: the file descriptor to write (1 for stdout).
-    ///   - schedule: runs a drain on some host thread, for messages posted without writing.
+    ///   - schedule: runs a drain that may block, for messages posted without writing; by
+    ///     default the writer's own thread (``DrainThread``), started on first use. (Tests
+    ///     record the drains instead, to run them when they choose.)
     ///   - onFailure: called once, with errno, when writing fails (EPIPE: the client is gone).
     ///   - pressure: told whether the backlog is over `softLimit` whenever that changes.
     init(
         fd: Int32, softLimit: Int = 1 << 20, hardLimit: Int = 8 << 20, pressure: OutputPressure = OutputPressure(),
-        schedule: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        schedule: (@Sendable (@escaping @Sendable () -> Void) -> Void)? = nil,
         onFailure: @escaping @Sendable (Int32) -> Void
     ) {
         self.fd = fd
         self.softLimit = softLimit
         self.hardLimit = hardLimit
-        self.schedule = schedule
+        if let schedule {
+            self.schedule = schedule
+        } else {
+            let drains = DrainThread()
+            self.schedule = { drains.run($0) }
+        }
         self.onFailure = onFailure
         self.pressure = pressure
         output = OutputKind(fd: fd)
@@ -317,6 +324,39 @@ struct OutputKind: Sendable {
             return .whatFits
         case .other:
             return nil
+        }
+    }
+}
+
+/// The writer's own thread for the drains that may block (a client reading slowly): started
+/// on the first drain, then waiting for the next. Drains run one after another, in order.
+final class DrainThread: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var work: [@Sendable () -> Void] = []
+    private var started = false
+
+    func run(_ drain: @escaping @Sendable () -> Void) {
+        lock.lock()
+        work.append(drain)
+        if !started {
+            started = true
+            lock.unlock()
+            spawnThread(name: "th-writer", stackSize: 256 << 10) { [self] in loop() }
+            return
+        }
+        lock.signal()
+        lock.unlock()
+    }
+
+    private func loop() {
+        lock.lock()
+        while true {
+            while work.isEmpty { lock.wait() }
+            let drains = work
+            work = []
+            lock.unlock()
+            for drain in drains { drain() }
+            lock.lock()
         }
     }
 }
