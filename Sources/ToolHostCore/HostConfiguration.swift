@@ -46,9 +46,10 @@ public struct HostConfiguration: Sendable {
     /// as text (``Schema/init(deferring:)``): the host that started it compiles them from its
     /// catalog, reports the broken ones and checks every call's arguments before sending it.
     public var compileSchemas = true
-    /// Where a serving host answers `toolhost plugins --running` (``StatusSocket``); nil: no
-    /// live view (the one-shot commands, runners, tests in process).
-    public var statusFolder: String?
+    /// Whether a serving host answers `toolhost plugins --running` (``StatusSocket``, in the
+    /// folder ``environment`` names); false for the one-shot commands, runners and tests in
+    /// process.
+    public var liveView = false
 
     /// The `plugins` section of the configuration file: plugin id → settings object.
     public var pluginSettings: JSONObject = [:]

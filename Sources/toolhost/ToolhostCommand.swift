@@ -57,6 +57,8 @@ struct HostSettings {
     var logLevel: String?
     /// `--isolation`; the environment's TOOLHOST_ISOLATION when not given.
     var isolation: String?
+    /// Serving: answer `toolhost plugins --running` (unless TOOLHOST_STATUS=0).
+    var liveView = false
 
     init() {}
 
@@ -186,6 +188,7 @@ extension HostSettings {
             configuration.isolation = mode
         }
         configuration.runnerLogLevel = level.rawValue
+        configuration.liveView = liveView && environment["TOOLHOST_STATUS"] != "0"
         switch environment["TOOLHOST_WATCH"] {
         case "0"?: configuration.watchPlugins = .off
         case "poll"?: configuration.watchPlugins = .poll
@@ -223,10 +226,7 @@ struct Serve: ParsableCommand {
             Glibc.exit(0)
         }
         var settings = settings
-        let environment = processEnvironment()
-        if environment["TOOLHOST_STATUS"] != "0" {
-            settings.configuration.statusFolder = StatusSocket.folder(environment: environment)
-        }
+        settings.liveView = true
         let host = try settings.makeHost()
         let mcp = MCPServer(host: host, logger: Logger(label: "toolhost"))
         server.value = mcp

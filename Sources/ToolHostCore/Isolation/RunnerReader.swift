@@ -46,8 +46,8 @@ final class RunnerReader: @unchecked Sendable {
     private var holderStats: SchedulerStats?
     /// The results the holder holds back (its ``DeferredSends`` batch).
     private var holderBatch: DeferredSends.Pending?
-    /// Threads that took over the reading (for tests and `toolhost plugins`).
-    private(set) var takeovers = 0
+    /// Times the reading moved to a new thread (``takeoverCount``).
+    private var takeovers = 0
     /// The watchdog's looks in a row at a holder that was starved of CPU (watchdog only).
     private var starvedLooks = 0
 

@@ -44,7 +44,8 @@ public final class MCPServer: @unchecked Sendable {
     private let framer: Mutex<LineFramer>
     private let stopLock = ConditionLock()
     private var stopped = false
-    private let status = Mutex<(socket: StatusSocket?, stopped: Bool)>((nil, false))
+    /// The live view's socket, once open (guarded by `stopLock`, like `stopped`).
+    private var status: StatusSocket?
     private let startedAt = monotonicSeconds()
 
     public init(host: PluginHost, logger: Logger, inputFD: Int32 = 0, outputFD: Int32 = 1) {
@@ -147,10 +148,7 @@ public final class MCPServer: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         logger.debug("stopping: \(reason)")
-        status.withLock { s -> StatusSocket? in
-            s.stopped = true
-            return s.socket
-        }?.stop()
+        status?.stop()
         session.withLock { $0.stopping = true }
         endSubscriptions()
         host.shutdown(grace: grace ?? configuration.shutdownGrace, ending: ending ?? .immediately(reason: reason))
@@ -158,17 +156,17 @@ public final class MCPServer: @unchecked Sendable {
     }
 
     /// Answers `toolhost plugins --running` on a socket of its own (``StatusSocket``) when the
-    /// configuration names a folder for it, on a thread of its own (off the way to the first
-    /// answer); without one, the server serves on.
+    /// configuration asks for it, on a thread of its own (its folder found and made off the way
+    /// to the first answer); without one, the server serves on.
     private func startStatusSocket() {
-        guard let folder = configuration.statusFolder else { return }
+        guard configuration.liveView else { return }
         let host = self.host, startedAt = self.startedAt
         spawnThread(name: "th-status", stackSize: 256 << 10) { [self] in
-            switch StatusSocket.open(folder: folder) {
+            switch StatusSocket.open(folder: StatusSocket.folder(environment: configuration.environment)) {
             case .success(let socket):
-                let kept = status.withLock { s -> Bool in
-                    guard !s.stopped else { return false }
-                    s.socket = socket
+                let kept = stopLock.withLock { () -> Bool in
+                    guard !stopped else { return false }
+                    status = socket
                     return true
                 }
                 guard kept else { return socket.stop() }

@@ -203,9 +203,14 @@ final class Bench {
                 let median = tool.rates.sorted()[tool.rates.count / 2]
                 // And one at a time: the round trip of a trivial call, the server's floor for any tool.
                 var sequential: [Double] = []
-                for i in 0..<(run.target.anyLineAnswers ? 0 : settings.sequentialCalls + 50) {
-                    guard let (_, time) = try? run.session.call(tool: tool.tool, arguments: tool.arguments) else { break }
-                    if i >= 50 { sequential.append(time.micros) }
+                do {
+                    for i in 0..<(run.target.anyLineAnswers ? 0 : settings.sequentialCalls + 50) {
+                        let (_, time) = try run.session.call(tool: tool.tool, arguments: tool.arguments)
+                        if i >= 50 { sequential.append(time.micros) }
+                    }
+                } catch {
+                    log("\(run.target.name) sequential \(tool.label): \(error)")
+                    failures.append(("\(run.target.name) sequential calls", "\(error)"))
                 }
                 log("\(run.target.name) \(tool.label): \(Int(median)) calls/s pipelined (\(tool.count) calls × \(tool.rates.count), interleaved with the other targets)")
                 entries.members.append((tool.label, [
