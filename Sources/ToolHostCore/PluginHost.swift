@@ -38,31 +38,34 @@ public final class PluginHost: @unchecked Sendable {
     private let promptList = PluginList(empty: PromptRegistry.empty) { PromptRegistry.build(plugins: $0) }
     private let resourceList = PluginList(empty: ResourceRegistry.empty) { ResourceRegistry.build(plugins: $0) }
 
-    public struct Handlers: Sendable {
-        /// The tool registry changed (after a plugin's `tools_changed`).
-        public var toolsChanged: (@Sendable (ToolRegistry) -> Void)?
-        /// A plugin logged a line not tied to a call.
-        public var pluginLog: (@Sendable (LoadedPlugin, LogLevel, String) -> Void)?
-        /// The prompt list changed (after a plugin's `prompts_changed`).
-        public var promptsChanged: (@Sendable (PromptRegistry) -> Void)?
-        /// The resources or templates changed (after a plugin's `resources_changed`).
-        public var resourcesChanged: (@Sendable (ResourceRegistry) -> Void)?
-        /// A plugin reported that the resource at this URI changed (`resource_updated`).
-        public var resourceUpdated: (@Sendable (String) -> Void)?
-        /// A live call was released by its plugin; `remaining` calls are still live.
-        public var callReleased: (@Sendable (_ remaining: Int) -> Void)?
-    }
-    private let handlerState = Mutex(Handlers())
+    /// Who hears the host's reports (``PluginHostObserver``), held weakly: a server that goes
+    /// away stops hearing them without saying so.
+    private let observers = Mutex<[WeakObserver]>([])
 
-    public var handlers: Handlers {
-        get { handlerState.withLock { $0 } }
-        set { handlerState.withLock { $0 = newValue } }
+    private struct WeakObserver {
+        weak var observer: (any PluginHostObserver)?
     }
 
     public init(configuration: HostConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.pool = WorkerPool(outputPressure: outputPressure)
+    }
+
+    /// Adds `observer` to those told of the host's changes, logs and released calls, until it
+    /// is deallocated. A server observes the host it serves from its own construction on.
+    public func addObserver(_ observer: any PluginHostObserver) {
+        observers.withLock { list in
+            list.removeAll { $0.observer == nil }
+            list.append(WeakObserver(observer: observer))
+        }
+    }
+
+    /// Tells every observer still alive.
+    private func tell(_ report: (any PluginHostObserver) -> Void) {
+        for entry in observers.withLock({ $0 }) {
+            if let observer = entry.observer { report(observer) }
+        }
     }
 
     /// The current merged tool list.
@@ -269,9 +272,9 @@ public final class PluginHost: @unchecked Sendable {
             let (resources, resourceProblems) = resourceList.rebuild(plugins)
             for problem in toolProblems + promptProblems + resourceProblems { logger.error("plugin problem: \(problem)") }
             logger.notice("plugin file \(path) dropped in while serving: \(registry.tools.count - before.tools) tools added")
-            if registry.tools.count != before.tools { handlers.toolsChanged?(registry) }
-            if prompts.prompts.count != before.prompts { handlers.promptsChanged?(prompts) }
-            if resources.resources.count + resources.templates.count != before.resources { handlers.resourcesChanged?(resources) }
+            if registry.tools.count != before.tools { tell { $0.toolsChanged(registry) } }
+            if prompts.prompts.count != before.prompts { tell { $0.promptsChanged(prompts) } }
+            if resources.resources.count + resources.templates.count != before.resources { tell { $0.resourcesChanged(resources) } }
         }
     }
 
@@ -376,7 +379,7 @@ public final class PluginHost: @unchecked Sendable {
     private func released() {
         let remaining = liveCallCount
         if remaining == 0 { releasedSignal.withLock { releasedSignal.broadcast() } }
-        handlers.callReleased?(remaining)
+        tell { $0.callReleased(remaining: remaining) }
     }
 
     func requestStarted(_ request: PluginRequest) {
@@ -459,7 +462,7 @@ public final class PluginHost: @unchecked Sendable {
     // MARK: From plugins
 
     func pluginLogged(_ plugin: LoadedPlugin, level: LogLevel, message: String) {
-        handlers.pluginLog?(plugin, level, message)
+        tell { $0.pluginLogged(plugin, level: level, message: message) }
     }
 
     /// Builds the registry from the plugins loaded now and makes it current. Built under the
@@ -493,7 +496,7 @@ public final class PluginHost: @unchecked Sendable {
         promptList.scheduleRebuild(on: pool, plugins: { [unowned self] in plugins }) { [unowned self] prompts, problems in
             for problem in problems { logger.error("plugin problem: \(problem)") }
             logger.info("prompt list rebuilt (\(reason)): \(prompts.prompts.count) prompts")
-            handlers.promptsChanged?(prompts)
+            tell { $0.promptsChanged(prompts) }
         }
     }
 
@@ -502,13 +505,13 @@ public final class PluginHost: @unchecked Sendable {
         resourceList.scheduleRebuild(on: pool, plugins: { [unowned self] in plugins }) { [unowned self] resources, problems in
             for problem in problems { logger.error("plugin problem: \(problem)") }
             logger.info("resource list rebuilt (\(reason)): \(resources.resources.count) resources, \(resources.templates.count) templates")
-            handlers.resourcesChanged?(resources)
+            tell { $0.resourcesChanged(resources) }
         }
     }
 
     /// A plugin's `resource_updated`: passed on to the server, which knows who subscribed.
     func resourceUpdated(_ uri: String) {
-        handlers.resourceUpdated?(uri)
+        tell { $0.resourceUpdated(uri) }
     }
 
     /// Re-reads all tool lists on a worker thread (never inside the plugin's callback).
@@ -519,7 +522,7 @@ public final class PluginHost: @unchecked Sendable {
             let (registry, problems) = rebuildRegistry()
             for problem in problems { logger.error("plugin problem: \(problem)") }
             logger.info("tool list rebuilt (\(reason)): \(registry.tools.count) tools")
-            handlers.toolsChanged?(registry)
+            tell { $0.toolsChanged(registry) }
         }
     }
 }
@@ -536,4 +539,26 @@ func monotonicSeconds() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// What a ``PluginHost`` reports to those serving its plugins: the MCP server, which tells its
+/// client, and a runner, which tells its host. Called on whatever thread noticed the change;
+/// an observer must not block.
+public protocol PluginHostObserver: AnyObject, Sendable {
+    /// The tool registry changed (a plugin's `tools_changed`, a plugin dropped in or removed).
+    func toolsChanged(_ registry: ToolRegistry)
+    /// The prompt list changed (a plugin's `prompts_changed`, a drop-in).
+    func promptsChanged(_ prompts: PromptRegistry)
+    /// The resources or templates changed (a plugin's `resources_changed`, a drop-in).
+    func resourcesChanged(_ resources: ResourceRegistry)
+    /// A plugin reported that the resource at `uri` changed (`resource_updated`).
+    func resourceUpdated(_ uri: String)
+    /// A plugin logged a line not tied to a call.
+    func pluginLogged(_ plugin: LoadedPlugin, level: LogLevel, message: String)
+    /// A live call or request was released by its plugin; `remaining` are still live.
+    func callReleased(remaining: Int)
+}
+
+extension PluginHostObserver {
+    public func callReleased(remaining: Int) {}
 }

@@ -123,7 +123,7 @@ struct RealVLLMTests {
             session.client.notify("notifications/cancelled", ["requestId": id.value, "reason": "test"])
             let aborted: String
             do {
-                aborted = try await Self.logLine(logPath, after: logOffset, tries: 300) {
+                aborted = try await Self.logLine(logPath, after: logOffset, within: 30) {
                     $0.contains("Request \(requestID) aborted.") || $0.contains("Aborted request(s) \(requestID)")
                 }
             } catch where attempt < 3 {
@@ -218,15 +218,18 @@ struct RealVLLMTests {
     }
 
     /// The first line of vLLM's log after `offset` that matches, looking every 0.1 s, `tries` times.
-    static func logLine(_ path: String, after offset: Int, tries: Int = 900, _ predicate: (Substring) -> Bool) async throws -> String {
-        for _ in 0..<tries {
+    /// The first line of vLLM's log after `offset` that matches, looked for every 20 ms: the
+    /// cancellation test cancels as soon as it sees its request arrive, and the tiny model can
+    /// finish a few hundred tokens within a second.
+    static func logLine(_ path: String, after offset: Int, within seconds: Int = 90, _ predicate: (Substring) -> Bool) async throws -> String {
+        for _ in 0..<(seconds * 50) {
             if let handle = FileHandle(forReadingAtPath: path) {
                 defer { try? handle.close() }
                 try handle.seek(toOffset: UInt64(offset))
                 let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
                 if let line = text.split(separator: "\n").first(where: predicate) { return String(line) }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw ProcessError("vLLM's log \(path) never showed the line awaited")
     }

@@ -65,7 +65,6 @@ public enum PluginRunner {
             refuse(host.problems.map(\.message).joined(separator: "; "))
         }
         let served = Served(host: host, channel: channel)
-        served.connect()
         channel.send(RunnerMessage.hello(catalog.json).frame)
         _ = RunnerReader(channel: channel, decoder: decoder) { frame, inline in served.handle(frame, inline: inline) }.run()
         // The host closed the connection. After a `shutdown` (a retiring runner), the thread
@@ -105,26 +104,7 @@ public enum PluginRunner {
         init(host: PluginHost, channel: FrameChannel) {
             self.host = host
             self.channel = channel
-        }
-
-        /// The plugin's own reports go to the host as frames.
-        func connect() {
-            var handlers = PluginHost.Handlers()
-            let sendCatalog: @Sendable () -> Void = { [self] in
-                if let catalog = RunnerCatalog.of(host) {
-                    channel.send(RunnerMessage.catalog(catalog.json).frame)
-                }
-            }
-            handlers.toolsChanged = { _ in sendCatalog() }
-            handlers.promptsChanged = { _ in sendCatalog() }
-            handlers.resourcesChanged = { _ in sendCatalog() }
-            handlers.resourceUpdated = { [channel] uri in
-                channel.send(RunnerMessage.resourceUpdated(uri: uri).frame)
-            }
-            handlers.pluginLog = { [channel] _, level, message in
-                channel.send(RunnerMessage.log(id: 0, level: UInt8(level.rawValue), message: message).frame)
-            }
-            host.handlers = handlers
+            host.addObserver(self)
         }
 
         /// - Parameter inline: run a call on this thread (the reader's; see ``RunnerReader``),
@@ -274,6 +254,27 @@ public enum PluginRunner {
             if let description = outcome.description { o["description"] = .string(description) }
             if let error = outcome.errorMessage { o["error"] = .string(error) }
             channel.send(RunnerMessage.answer(id: id, .object(o)).frame)
+        }
+    }
+}
+
+/// The plugin's own reports go to the host as frames: a changed list as the whole catalog again.
+extension PluginRunner.Served: PluginHostObserver {
+    func toolsChanged(_ registry: ToolRegistry) { sendCatalog() }
+    func promptsChanged(_ prompts: PromptRegistry) { sendCatalog() }
+    func resourcesChanged(_ resources: ResourceRegistry) { sendCatalog() }
+
+    func resourceUpdated(_ uri: String) {
+        channel.send(RunnerMessage.resourceUpdated(uri: uri).frame)
+    }
+
+    func pluginLogged(_ plugin: LoadedPlugin, level: LogLevel, message: String) {
+        channel.send(RunnerMessage.log(id: 0, level: UInt8(level.rawValue), message: message).frame)
+    }
+
+    private func sendCatalog() {
+        if let catalog = RunnerCatalog.of(host) {
+            channel.send(RunnerMessage.catalog(catalog.json).frame)
         }
     }
 }

@@ -67,7 +67,7 @@ final class ConditionLock: @unchecked Sendable {
 
 /// Starts a detached thread running `body`.
 func spawnThread(name: String, stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable {
+    final class Box: Sendable {
         let body: @Sendable () -> Void
         let name: String
         init(_ body: @escaping @Sendable () -> Void, name: String) {

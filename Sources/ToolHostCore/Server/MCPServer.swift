@@ -73,14 +73,8 @@ public final class MCPServer: @unchecked Sendable {
             fd: outputFD, pressure: host.outputPressure,
             onFailure: { error in server.value?.outputFailed(error) })
         server.value = self
-        var handlers = host.handlers
-        handlers.toolsChanged = { [weak self] _ in self?.publish(.listChanged(.tools)) }
-        handlers.promptsChanged = { [weak self] _ in self?.publish(.listChanged(.prompts)) }
-        handlers.resourcesChanged = { [weak self] _ in self?.publish(.listChanged(.resources)) }
-        handlers.resourceUpdated = { [weak self] uri in self?.publish(.resourceUpdated(uri)) }
-        handlers.pluginLog = { [weak self] plugin, level, message in self?.pluginLogged(plugin, level, message) }
-        handlers.callReleased = { [weak self] _ in self?.callReleased() }
-        host.handlers = handlers
+        // Last: from here on the host may report to this server, from any thread.
+        host.addObserver(self)
     }
 
     deinit {
@@ -331,18 +325,27 @@ public final class MCPServer: @unchecked Sendable {
         return Int16(POLLHUP)
         #endif
     }()
+}
 
-    private func callReleased() {
+// MARK: Reports from the host
+
+extension MCPServer: PluginHostObserver {
+    public func toolsChanged(_ registry: ToolRegistry) { publish(.listChanged(.tools)) }
+    public func promptsChanged(_ prompts: PromptRegistry) { publish(.listChanged(.prompts)) }
+    public func resourcesChanged(_ resources: ResourceRegistry) { publish(.listChanged(.resources)) }
+    public func resourceUpdated(_ uri: String) { publish(.resourceUpdated(uri)) }
+
+    /// A plugin's own log line, sent to the client when it asked for that level.
+    public func pluginLogged(_ plugin: LoadedPlugin, level: LogLevel, message: String) {
+        guard let threshold = session.withLock({ $0.logLevel }), level >= threshold else { return }
+        notify("notifications/message", ["level": .string(level.name), "logger": .string(plugin.id), "data": .string(message)], droppable: true)
+    }
+
+    /// Wakes the reader when it waits for a free call slot.
+    public func callReleased(remaining: Int) {
         guard readerWaiting.load(ordering: .sequentiallyConsistent) else { return }
         var one: UInt8 = 1
         _ = write(capacityWake.write, &one, 1)
-    }
-
-    // MARK: Events from the host
-
-    private func pluginLogged(_ plugin: LoadedPlugin, _ level: LogLevel, _ message: String) {
-        guard let threshold = session.withLock({ $0.logLevel }), level >= threshold else { return }
-        notify("notifications/message", ["level": .string(level.name), "logger": .string(plugin.id), "data": .string(message)], droppable: true)
     }
 }
 
