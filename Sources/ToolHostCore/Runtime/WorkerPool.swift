@@ -26,19 +26,12 @@ import Darwin
 final class WorkerPool: @unchecked Sendable {
     typealias Work = @Sendable () -> Void
 
+    /// Guards `state`; idle workers wait on it.
     private let lock = ConditionLock()
+    private var state: State
+    /// The monitor's own sleep (guards `monitorWanted`).
     private let monitorLock = ConditionLock()
-    private var queue: [Work?] = []
-    private var head = 0
-    private var idle = 0
-    private var threads = 0
-    private var finished = 0
-    /// The workers running work right now, by worker number.
-    private var busy: [Int: WorkerSlot] = [:]
-    private var nextWorker = 0
     private var monitorWanted = false
-    private let eagerThreads: Int
-    private let maxThreads: Int
     private let stallInterval: Double
     private let name: String
     /// Consulted before the monitor adds a thread: while the client reads slower than the host
@@ -51,8 +44,7 @@ final class WorkerPool: @unchecked Sendable {
     ) {
         self.name = name
         self.outputPressure = outputPressure
-        self.eagerThreads = eagerThreads
-        self.maxThreads = max(eagerThreads, maxThreads)
+        state = State(eagerThreads: eagerThreads, maxThreads: maxThreads)
         self.stallInterval = stallInterval
         spawnThread(name: "\(name)-monitor", stackSize: 256 << 10) { [self] in monitor() }
     }
@@ -60,22 +52,13 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs `work` on a pool thread.
     func submit(_ work: @escaping Work) {
         lock.lock()
-        queue.append(work)
-        let waiting = queue.count - head
-        var spawn = false
-        var wakeMonitor = false
-        if idle > 0 { lock.signal() }
-        if waiting > idle {
-            if threads < eagerThreads {
-                threads += 1
-                spawn = true
-            } else {
-                wakeMonitor = true
-            }
-        }
+        let (wakeIdle, growth) = state.submit(work)
+        if wakeIdle { lock.signal() }
         lock.unlock()
-        if spawn { startWorker() }
-        if wakeMonitor {
+        switch growth {
+        case .none: break
+        case .startWorker: startWorker()
+        case .askMonitor:
             monitorLock.withLock {
                 if !monitorWanted {
                     monitorWanted = true
@@ -94,35 +77,22 @@ final class WorkerPool: @unchecked Sendable {
         pthread_setspecific(WorkerSlot.key, Unmanaged.passUnretained(slot).toOpaque())
         defer { pthread_setspecific(WorkerSlot.key, nil) }
         lock.lock()
-        let number = nextWorker
-        nextWorker &+= 1
+        let number = state.workerStarted()
         while true {
-            while head == queue.count {
-                idle += 1
+            while !state.hasWork {
+                state.idle += 1
                 let signalled = lock.wait(seconds: 60)
-                idle -= 1
-                if !signalled, head == queue.count, threads > eagerThreads {
-                    threads -= 1
+                state.idle -= 1
+                if !signalled, state.retireIdleWorker() {
                     lock.unlock()
                     return
                 }
             }
-            let work = queue[head]!
-            queue[head] = nil
-            head += 1
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 1024, head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
-            }
-            busy[number] = slot
+            let work = state.take(worker: number, slot: slot)
             lock.unlock()
             work()
             lock.lock()
-            busy[number] = nil
-            finished &+= 1
+            state.finished(worker: number)
         }
     }
 
@@ -143,9 +113,8 @@ final class WorkerPool: @unchecked Sendable {
     /// - Returns: true to look again (work still waits and a thread could still be added).
     @inline(never)
     private func monitorPass() -> Bool {
-        let (before, running, atLimit) = lock.withLock { (finished, Array(busy.values), threads >= maxThreads) }
-        if atLimit { return false }
-        let samples = running.map { ($0, $0.stats?.sample()) }
+        guard let look = lock.withLock({ state.look() }) else { return false }
+        let samples = look.running.map { ($0, $0.stats?.sample()) }
         // The sampling interval: a timed wait (a `submit` that wakes the monitor meanwhile
         // does not shorten it).
         let deadline = monotonicSeconds() + stallInterval
@@ -156,19 +125,119 @@ final class WorkerPool: @unchecked Sendable {
                 _ = monitorLock.wait(seconds: left)
             }
         }
-        let (stalled, backlog) = lock.withLock { () -> (Bool, Bool) in
-            let waiting = queue.count - head
-            return (finished == before && waiting > idle, waiting > 0)
-        }
-        if stalled, blockedInPlugin(samples), !outputPressure.isBacklogged {
-            let grow = lock.withLock { () -> Bool in
-                guard threads < maxThreads else { return false }
-                threads += 1
-                return true
-            }
-            if grow { startWorker() }
+        let (stalled, backlog) = lock.withLock { state.stalled(since: look) }
+        if stalled, blockedInPlugin(samples), !outputPressure.isBacklogged, lock.withLock({ state.grow() }) {
+            startWorker()
         }
         return backlog
+    }
+}
+
+extension WorkerPool {
+    /// The pool's bookkeeping, without threads or locks: the queue, the workers and the rules
+    /// for adding and retiring them. The pool holds it under its lock and carries out what
+    /// it answers (wake a worker, start one, ask the monitor); the unit tests drive it alone.
+    struct State {
+        /// Work not yet taken, from `head` on (taken slots are nil until the queue is compacted).
+        private(set) var queue: [Work?] = []
+        private(set) var head = 0
+        /// Workers waiting for work.
+        var idle = 0
+        /// Workers started and not retired.
+        private(set) var threads = 0
+        /// Work finished so far (wrapping): the monitor's sign of progress.
+        private(set) var finishedCount = 0
+        /// The workers running work right now, by worker number.
+        private(set) var busy: [Int: WorkerSlot] = [:]
+        private var nextWorker = 0
+        let eagerThreads: Int
+        let maxThreads: Int
+
+        init(eagerThreads: Int, maxThreads: Int) {
+            self.eagerThreads = eagerThreads
+            self.maxThreads = max(eagerThreads, maxThreads)
+        }
+
+        /// How the pool grows after a submission.
+        enum Growth: Equatable {
+            case none
+            /// Below the eager count: start a worker now.
+            case startWorker
+            /// At or past it: let the monitor judge whether the workers are stuck.
+            case askMonitor
+        }
+
+        var waiting: Int { queue.count - head }
+        var hasWork: Bool { head < queue.count }
+
+        /// Queues `work`. Returns whether to wake an idle worker, and how to grow.
+        mutating func submit(_ work: @escaping Work) -> (wakeIdle: Bool, growth: Growth) {
+            queue.append(work)
+            guard waiting > idle else { return (idle > 0, .none) }
+            if threads < eagerThreads {
+                threads += 1
+                return (idle > 0, .startWorker)
+            }
+            return (idle > 0, .askMonitor)
+        }
+
+        /// A worker thread began: its number.
+        mutating func workerStarted() -> Int {
+            defer { nextWorker &+= 1 }
+            return nextWorker
+        }
+
+        /// An idle worker's wait ran out with nothing to do: whether it leaves (only threads
+        /// beyond the eager count do).
+        mutating func retireIdleWorker() -> Bool {
+            guard !hasWork, threads > eagerThreads else { return false }
+            threads -= 1
+            return true
+        }
+
+        /// Takes the oldest work for `worker` (there is some), marking the worker busy.
+        mutating func take(worker: Int, slot: WorkerSlot) -> Work {
+            let work = queue[head]!
+            queue[head] = nil
+            head += 1
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1024, head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            busy[worker] = slot
+            return work
+        }
+
+        mutating func finished(worker: Int) {
+            busy[worker] = nil
+            finishedCount &+= 1
+        }
+
+        /// What the monitor looks at before its interval: nil at `maxThreads` (nothing to add).
+        struct Look {
+            let finished: Int
+            let running: [WorkerSlot]
+        }
+
+        func look() -> Look? {
+            threads >= maxThreads ? nil : Look(finished: finishedCount, running: Array(busy.values))
+        }
+
+        /// After the interval: stalled when nothing finished since `look` and more work waits
+        /// than idle workers can take; `backlog` when any work waits at all.
+        func stalled(since look: Look) -> (stalled: Bool, backlog: Bool) {
+            (finishedCount == look.finished && waiting > idle, waiting > 0)
+        }
+
+        /// The monitor adds a worker, unless the pool is at `maxThreads`.
+        mutating func grow() -> Bool {
+            guard threads < maxThreads else { return false }
+            threads += 1
+            return true
+        }
     }
 }
 
