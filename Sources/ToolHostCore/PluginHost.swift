@@ -347,7 +347,7 @@ public final class PluginHost: @unchecked Sendable {
         let call = ToolCall(
             tool: tool, arguments: argumentBytes, requestID: requestID, revision: revision,
             wantsProgress: observer.progress != nil, observer: observer,
-            deliverer: { work in pool.submit(work) },
+            toHostThread: { work in pool.submit(work) },
             release: { [weak self] call in self?.release(call) })
         liveCalls.withLock { $0[ObjectIdentifier(call)] = call }
         return call
@@ -440,7 +440,7 @@ public final class PluginHost: @unchecked Sendable {
     /// tells its plugin to stop.
     private func endLiveCalls(_ message: String) {
         for call in liveCalls.withLock({ Array($0.values) }) {
-            call.deliverEarly(CallOutcome.failure(message, status: ABIStatus.cancelled))
+            call.answerEarly(CallOutcome.failure(message, status: ABIStatus.cancelled))
             call.cancel()
         }
         for request in liveRequests.withLock({ Array($0.values) }) { request.cancel() }

@@ -151,11 +151,11 @@ public enum PluginRunner {
             let log: @Sendable (LogLevel, String) -> Void = { level, message in
                 _ = channel.send(RunnerMessage.log(id: id, level: UInt8(level.rawValue), message: message).frame)
             }
-            let completeNow: @Sendable (ToolCall, CallOutcome) -> Bool = { [self] _, outcome in
+            let completeOnPluginThread: @Sendable (ToolCall, CallOutcome) -> Bool = { [self] _, outcome in
                 send(result: id, outcome)
                 return true
             }
-            let observer = CallObserver(progress: progress, log: log, completeNow: completeNow) { [self] _, outcome in
+            let observer = CallObserver(progress: progress, log: log, completeOnPluginThread: completeOnPluginThread) { [self] _, outcome in
                 send(result: id, outcome)
             }
             let call = host.makeCall(tool: tool, argumentBytes: arguments, requestID: requestID, revision: revision, observer: observer)

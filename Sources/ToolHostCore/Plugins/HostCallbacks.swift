@@ -83,8 +83,8 @@ enum HostCallbacks {
 
     static let complete: @convention(c) (OpaquePointer?, th_status) -> Void = { handle, status in
         switch target(handle) {
-        case .tool(let call)?: call.completeFromPlugin(status: status)
-        case .request(let request)?: request.completeFromPlugin(status)
+        case .tool(let call)?: call.pluginCompleted(status: status)
+        case .request(let request)?: request.pluginCompleted(status)
         case nil: break
         }
     }

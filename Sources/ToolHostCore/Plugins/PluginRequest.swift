@@ -118,7 +118,7 @@ public final class PluginRequest: @unchecked Sendable {
         host.requestStarted(self)
         host.pool.submit { [self] in
             if state.withLock({ $0.lifecycle.start() }) == .finishCancelled {
-                pluginFinished(TH_ERR_CANCELLED)
+                finish(status: TH_ERR_CANCELLED)
                 return
             }
             let status = WorkerPool.insidePlugin { () -> Int32 in
@@ -135,7 +135,7 @@ public final class PluginRequest: @unchecked Sendable {
                 }
             }
             if status == TH_PENDING { return }
-            pluginFinished(status > 0 ? TH_ERR_INTERNAL : status)
+            finish(status: status > 0 ? TH_ERR_INTERNAL : status)
         }
     }
 
@@ -216,16 +216,16 @@ public final class PluginRequest: @unchecked Sendable {
             o.completions = remote.completions
             o.errorMessage = remote.errorMessage
         }
-        pluginFinished(remote.status > 0 ? TH_ERR_INTERNAL : remote.status)
+        finish(status: remote.status > 0 ? TH_ERR_INTERNAL : remote.status)
     }
 
     /// `th_host.complete` from the plugin.
-    func completeFromPlugin(_ status: Int32) {
+    func pluginCompleted(_ status: Int32) {
         if status > 0 { plugin.warnMisuse("completed \(subject) with status \(status); treated as an internal error") }
-        pluginFinished(status > 0 ? TH_ERR_INTERNAL : status)
+        finish(status: status > 0 ? TH_ERR_INTERNAL : status)
     }
 
-    private func pluginFinished(_ status: Int32) {
+    private func finish(status: Int32) {
         let result = state.withLock { s -> (Outcome, Bool)? in
             let answer: Bool
             var outcome = s.outcome

@@ -33,22 +33,22 @@ public struct CallObserver: Sendable {
     public var progress: (@Sendable (_ progress: Double, _ total: Double?, _ message: String?) -> Void)?
     /// Log lines the plugin tied to this call.
     public var log: (@Sendable (LogLevel, String) -> Void)?
-    /// The result; called exactly once, on a host thread (unless `completeNow` took it).
+    /// The result; called exactly once, on a host thread (unless `completeOnPluginThread` took it).
     public var complete: @Sendable (ToolCall, CallOutcome) -> Void
     /// The result of a call the plugin completed from its own thread, delivered on that thread
     /// when that cannot block; returns false to have `complete` called on a host thread
     /// instead. Optional: without it, such results always go to a host thread.
-    public var completeNow: (@Sendable (ToolCall, CallOutcome) -> Bool)?
+    public var completeOnPluginThread: (@Sendable (ToolCall, CallOutcome) -> Bool)?
 
     public init(
         progress: (@Sendable (Double, Double?, String?) -> Void)? = nil,
         log: (@Sendable (LogLevel, String) -> Void)? = nil,
-        completeNow: (@Sendable (ToolCall, CallOutcome) -> Bool)? = nil,
+        completeOnPluginThread: (@Sendable (ToolCall, CallOutcome) -> Bool)? = nil,
         complete: @escaping @Sendable (ToolCall, CallOutcome) -> Void
     ) {
         self.progress = progress
         self.log = log
-        self.completeNow = completeNow
+        self.completeOnPluginThread = completeOnPluginThread
         self.complete = complete
     }
 }
@@ -64,7 +64,7 @@ public final class ToolCall: @unchecked Sendable {
     let revision: ProtocolRevision
     private let observer: CallObserver
     private let release: @Sendable (ToolCall) -> Void
-    private let deliverer: @Sendable (@escaping @Sendable () -> Void) -> Void
+    private let toHostThread: @Sendable (@escaping @Sendable () -> Void) -> Void
     let invocation: UnsafeMutablePointer<th_invocation>
     private let argumentsBuffer: UnsafeMutablePointer<CChar>
     private let requestIDBuffer: UnsafeMutablePointer<CChar>
@@ -82,20 +82,20 @@ public final class ToolCall: @unchecked Sendable {
 
     /// - Parameters:
     ///   - arguments: the arguments as compact JSON text (already schema-checked).
-    ///   - deliverer: runs a delivery on a host thread (completion from a plugin thread must
+    ///   - toHostThread: runs a delivery on a host thread (completion from a plugin thread must
     ///     not write to the client on that thread).
     ///   - release: called once when the plugin is done with the handle.
     init(
         tool: RegisteredTool, arguments: [UInt8], requestID: String, revision: ProtocolRevision,
         wantsProgress: Bool, observer: CallObserver,
-        deliverer: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
+        toHostThread: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void,
         release: @escaping @Sendable (ToolCall) -> Void
     ) {
         self.tool = tool
         self.requestID = requestID
         self.revision = revision
         self.observer = observer
-        self.deliverer = deliverer
+        self.toHostThread = toHostThread
         self.release = release
         let argumentsBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: arguments.count + 1)
         arguments.withUnsafeBufferPointer { source in
@@ -133,7 +133,7 @@ public final class ToolCall: @unchecked Sendable {
     /// Runs the plugin's invoke on the current (host worker) thread.
     func run() {
         if state.withLock({ $0.lifecycle.start() }) == .finishCancelled {
-            pluginFinished(status: ABIStatus.cancelled)
+            finish(status: ABIStatus.cancelled)
             return
         }
         let status = WorkerPool.insidePlugin { tool.plugin.invoke(self) }
@@ -141,7 +141,7 @@ public final class ToolCall: @unchecked Sendable {
         if status > 0 {
             _ = appendError("The plugin returned an unknown status \(status).")
         }
-        pluginFinished(status: status > 0 ? ABIStatus.internal : status)
+        finish(status: status > 0 ? ABIStatus.internal : status)
     }
 
     /// Marks the call cancelled and passes the hint to the plugin once it has started.
@@ -159,7 +159,7 @@ public final class ToolCall: @unchecked Sendable {
 
     /// Answers the caller now with `outcome`, before the plugin finished (deadline, shutdown).
     /// The plugin's own completion is then discarded.
-    func deliverEarly(_ outcome: CallOutcome) {
+    func answerEarly(_ outcome: CallOutcome) {
         if state.withLock({ $0.lifecycle.answerEarly() }) { observer.complete(self, outcome) }
     }
 
@@ -210,9 +210,9 @@ public final class ToolCall: @unchecked Sendable {
     }
 
     /// The plugin is done: `invoke` returned a final status or it called `complete`.
-    /// - Parameter deliverLater: the caller is a plugin thread, which must not block on the
-    ///   client: deliver here only through `completeNow`, else on a host thread.
-    func pluginFinished(status: Int32, deliverLater: Bool = false) {
+    /// - Parameter onPluginThread: the caller is a plugin thread, which must not block on the
+    ///   client: deliver here only through `completeOnPluginThread`, else on a host thread.
+    func finish(status: Int32, onPluginThread: Bool = false) {
         let result = state.withLock { s -> (CallOutcome, Bool)? in
             let deliver: Bool
             switch s.lifecycle.finish() {
@@ -238,11 +238,11 @@ public final class ToolCall: @unchecked Sendable {
             if deliver { observer.complete(self, outcome) }
             release(self)
         }
-        if deliverLater {
-            if deliver, let now = observer.completeNow, now(self, outcome) {
+        if onPluginThread {
+            if deliver, let now = observer.completeOnPluginThread, now(self, outcome) {
                 release(self)
             } else {
-                deliverer(finish)
+                toHostThread(finish)
             }
         } else {
             finish()
@@ -262,16 +262,16 @@ public final class ToolCall: @unchecked Sendable {
                 s.errorGiven = true  // the runner already said why
             }
         }
-        pluginFinished(status: remote.status > 0 ? ABIStatus.internal : remote.status, deliverLater: true)
+        finish(status: remote.status > 0 ? ABIStatus.internal : remote.status, onPluginThread: true)
     }
 
     /// `th_host.complete`, called by the plugin from any thread.
-    func completeFromPlugin(status: Int32) {
+    func pluginCompleted(status: Int32) {
         var final = status
         if status > 0 {
             tool.plugin.warnMisuse("completed call \(requestID) with status \(status) (TH_PENDING or unknown); treated as an internal error")
             final = ABIStatus.internal
         }
-        pluginFinished(status: final, deliverLater: true)
+        finish(status: final, onPluginThread: true)
     }
 }

@@ -42,7 +42,7 @@ extension MCPServer {
         let observer = CallObserver(
             progress: progress,
             log: { [weak self] level, message in self?.sendCallLog(context, tool: tool, level: level, message: message) },
-            completeNow: { [weak self] call, outcome in self?.deliver(call, outcome, context, fromPluginThread: true) ?? false },
+            completeOnPluginThread: { [weak self] call, outcome in self?.deliver(call, outcome, context, fromPluginThread: true) ?? false },
             complete: { [weak self] call, outcome in self?.deliver(call, outcome, context) })
 
         let call = host.makeCall(
@@ -83,7 +83,7 @@ extension MCPServer {
             guard let self, let call else { return }
             guard inFlight.withLock({ $0[context.id]?.isCall(call) == true }) else { return }
             logger.warning("call \(context.id) of \(call.tool.name) passed its \(seconds) s deadline; cancelling it")
-            call.deliverEarly(CallOutcome.failure(
+            call.answerEarly(CallOutcome.failure(
                 "The tool \(call.tool.name) did not finish within \(JSONNumber(seconds)) s (toolhost --call-timeout) and was cancelled.",
                 status: ABIStatus.timeout))
             call.cancel()
