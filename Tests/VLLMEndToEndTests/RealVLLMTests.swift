@@ -22,6 +22,12 @@ enum RealVLLM {
     static let maxModelLen = 512
 
     static let skipReason: Comment = "no real vLLM: run `scripts/vllm-cpu provision && scripts/vllm-cpu start` and set TOOLHOST_E2E_VLLM to the URL it prints"
+
+    /// GuideLLM's command, from scripts/guidellm (`TOOLHOST_GUIDELLM`).
+    static var guidellm: String? {
+        guard let command = ProcessInfo.processInfo.environment["TOOLHOST_GUIDELLM"], !command.isEmpty else { return nil }
+        return command
+    }
 }
 
 /// toolhost over stdio against real vLLM: every tool, streaming with progress, cancellation seen
@@ -139,6 +145,33 @@ struct RealVLLMTests {
 
         let next = try await session.chat("Say yes.", ["max_tokens": 4], timeout: 180)
         #expect(!next.isError, "\(MCPTestClient.text(of: next))")
+    }
+
+    /// `run_benchmark` with the real GuideLLM (scripts/guidellm) against real vLLM for a few
+    /// seconds: its console as progress, its JSON report summarised. The tokenizer is the tiny
+    /// model's own folder (GuideLLM would otherwise fetch it from Hugging Face, offline here).
+    @Test(.enabled(if: RealVLLM.guidellm != nil && RealVLLMServe.modelDir != nil, "no GuideLLM: run scripts/guidellm and set TOOLHOST_GUIDELLM to the command it prints"))
+    func runBenchmarkRunsTheRealGuideLLM() async throws {
+        let session = try await session(["GUIDELLM_COMMAND": RealVLLM.guidellm!])
+        defer { Task { await session.stop() } }
+        let result = try await session.call(
+            "run_benchmark",
+            ["rate": "synchronous", "max_seconds": 3, "max_requests": 20, "data": "prompt_tokens=32,output_tokens=8", "tokenizer": RealVLLMServe.modelDir!],
+            meta: ["progressToken": "guidellm"], timeout: 300)
+        let text = MCPTestClient.text(of: result)
+        #expect(!result.isError, "\(text)")
+        let rows = try #require(result[path: "structuredContent", "benchmarks"] as? [JSONDict], "\(text)")
+        try #require(rows.count == 1, "\(rows)")
+        #expect(rows[0]["strategy"] as? String == "synchronous")
+        #expect((rows[0]["requests_per_second"] as? Double ?? 0) > 0, "\(rows[0])")
+        #expect((rows[0]["output_tokens_per_second"] as? Double ?? 0) > 0, "\(rows[0])")
+        #expect((rows[0][path: "ttft_ms", "median"] as? Double ?? 0) > 0, "\(rows[0])")
+        #expect((rows[0]["successful_requests"] as? Int ?? 0) >= 1, "\(rows[0])")
+        #expect(rows[0]["errored_requests"] as? Int == 0, "\(rows[0])")
+        #expect(text.contains("| synchronous | "), "\(text)")
+        let command = (result[path: "structuredContent", "command"] as? [String]) ?? []
+        #expect(command.contains("kind=huggingface_auto,model=\(RealVLLMServe.modelDir!)"))
+        #expect(!ServerControl.progressMessages(session, token: "guidellm").isEmpty, "GuideLLM's console came as progress")
     }
 
     @Test func listModelsAndModelInfo() async throws {

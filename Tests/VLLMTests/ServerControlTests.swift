@@ -359,6 +359,10 @@ import Glibc
             "--output", "kind=json,path=/r/out.json", "--disable-console-interactive",
         ])
         #expect(!constant.reportIsTemporary)
+        let local = try plan(#"{"rate": "synchronous", "max_seconds": 3, "tokenizer": "/models/tiny"}"#)
+        #expect(local.argv.firstIndex(of: "--tokenizer").map { local.argv[$0 + 1] } == "kind=huggingface_auto,model=/models/tiny")
+        let spec = try plan(#"{"tokenizer": "kind=hf_auto,model=org/name"}"#)
+        #expect(spec.argv.firstIndex(of: "--tokenizer").map { spec.argv[$0 + 1] } == "kind=hf_auto,model=org/name")
         #expect(BenchmarkPlan.dataSpec("/d/prompts.jsonl") == "kind=json_file,path=/d/prompts.jsonl")
         #expect(BenchmarkPlan.dataSpec("/d/prompts.txt") == "kind=text_file,path=/d/prompts.txt")
         #expect(BenchmarkPlan.dataSpec("kind=hf,source=x") == "kind=hf,source=x")

@@ -100,6 +100,7 @@ package struct BenchmarkPlan: Sendable, Equatable {
         if let maxRequests, maxRequests < 1 { throw ToolFailure(.invalidArgument, "Error: `max_requests` must be at least 1") }
         let data = try args.string("data") ?? "emulated"
         let output = try args.string("output_path")
+        let tokenizer = try args.string("tokenizer")
 
         var words: [String]
         do {
@@ -131,6 +132,11 @@ package struct BenchmarkPlan: Sendable, Equatable {
         words += ["run", "--backend", backend, "--profile", profile, "--data", dataSpec,
                   "--constraint", "kind=max_duration,seconds=\(maxSeconds)"]
         if let maxRequests { words += ["--constraint", "kind=max_requests,count=\(maxRequests)"] }
+        // GuideLLM sizes synthetic prompts with the model's tokenizer, from Hugging Face unless
+        // told where it is (a server with a local model, a machine offline).
+        if let tokenizer, !tokenizer.isEmpty {
+            words += ["--tokenizer", tokenizer.hasPrefix("kind=") ? tokenizer : "kind=huggingface_auto,model=\(tokenizer)"]
+        }
         words += ["--output", "kind=json,path=\(reportPath)"]
         if let output, !output.hasSuffix(".json") { words += ["--output", "kind=\(output.hasSuffix(".csv") ? "csv" : output.hasSuffix(".yaml") ? "yaml" : "json"),path=\(output)"] }
         words.append("--disable-console-interactive")

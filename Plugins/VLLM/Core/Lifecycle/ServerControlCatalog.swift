@@ -108,7 +108,8 @@ enum ServerControlCatalog {
                 "max_requests": {"type": "integer", "description": "Maximum number of requests"},
                 "max_seconds": {"type": "integer", "description": "Maximum duration in seconds", "default": 120},
                 "data": {"type": "string", "description": "Dataset ('emulated' or path)", "default": "emulated"},
-                "output_path": {"type": "string", "description": "Path to save results"}}}
+                "output_path": {"type": "string", "description": "Path to save results"},
+                "tokenizer": {"type": "string", "description": "Tokenizer for the synthetic prompts: a Hugging Face model name or a local folder (default: the model's own, fetched from Hugging Face), or a GuideLLM --tokenizer spec (kind=...)"}}}
             """#,
         outputSchema: #"""
             {"type": "object", "properties": {
