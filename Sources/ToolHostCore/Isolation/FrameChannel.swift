@@ -13,7 +13,7 @@ import Musl
 /// write in progress becomes the flusher and writes until the buffer is empty, so frames sent
 /// while a write is under way leave together in the next `send(2)` (under load, many calls per
 /// system call, no extra thread).
-final class FrameChannel: @unchecked Sendable {
+final class FrameChannel: Sendable {
     let fd: Int32
 
     private struct Outgoing {

@@ -79,7 +79,7 @@ public enum PluginRunner {
     }
 
     /// The calls of one runner.
-    final class Served: @unchecked Sendable {
+    final class Served: Sendable {
         let host: PluginHost
         let channel: FrameChannel
         private let calls = Mutex<Calls>(Calls())

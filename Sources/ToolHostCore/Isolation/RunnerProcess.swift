@@ -11,7 +11,7 @@ import Musl
 /// its stdout and stderr on a pipe that the host copies to its own stderr line by line (a
 /// plugin that prints to stdout cannot corrupt the protocol) while keeping the last lines,
 /// which a crash report quotes.
-final class RunnerProcess: @unchecked Sendable {
+final class RunnerProcess: Sendable {
     let pid: pid_t
     let channel: FrameChannel
     /// What the host's stderr copy of the runner's lines starts with.
