@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Tests only: the official Swift SDK's client as an independent peer.
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -104,10 +103,7 @@ let package = Package(
             name: "VLLMCore",
             dependencies: [
                 "ToolHostJSON",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "CCurl",
             ],
             path: "Plugins/VLLM/Core",
             swiftSettings: strict
@@ -209,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VLLMTests",
-            dependencies: ["VLLMCore", "ToolHostJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["VLLMCore", "ToolHostJSON", "CCurl"],
             swiftSettings: strict
         ),
     ]

@@ -1,5 +1,10 @@
+import CCurl
 import Testing
 @testable import VLLMCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct ErrorMappingTests {
     static let secret = "sk-very-secret-key"
@@ -61,7 +66,7 @@ import Testing
         (ExchangePhase.query("GET /v1/models"), "GET /v1/models"),
     ] as [(ExchangePhase, String)])
     func timeoutsSayWhichWait(phase: ExchangePhase, says: String) {
-        let error = Self.mapper.transport(HTTPClientErrorSample.readTimeout, phase: phase)
+        let error = Self.mapper.transport(TransportFailureSample.idleTimeout, phase: phase)
         #expect(error.code == .readTimeout)
         #expect(error.failureKind == .timeout)
         #expect(error.message.contains("30 s (VLLM_DEFAULT_TIMEOUT)"))
@@ -73,30 +78,56 @@ import Testing
     }
 
     @Test func connectTimeoutIsItsOwnMessage() {
-        let error = Self.mapper.transport(HTTPClientErrorSample.connectTimeout, phase: .firstToken)
+        let error = Self.mapper.transport(TransportFailureSample.connectTimeout, phase: .firstToken)
         #expect(error.code == .connectTimeout)
         #expect(error.message.contains("Connecting"))
         #expect(error.message.contains("http://gpu:8000"))
     }
 
     @Test func cancellationIsCancellation() {
-        #expect(Self.mapper.transport(CancellationError(), phase: .firstToken).code == .cancelled)
-        #expect(Self.mapper.transport(HTTPClientErrorSample.cancelled, phase: .wholeGeneration).code == .cancelled)
+        #expect(Self.mapper.transport(TransportFailureSample.cancelled, phase: .firstToken).code == .cancelled)
     }
 
     @Test func aClosedConnectionMidStreamIsACut() {
-        let error = Self.mapper.transport(HTTPClientErrorSample.remoteConnectionClosed, phase: .moreTokens(3))
+        let error = Self.mapper.transport(TransportFailureSample.remoteConnectionClosed, phase: .moreTokens(3))
         #expect(error.code == .streamCut)
         #expect(error.message.contains("after 3 tokens"))
+        #expect(error.message.contains("the server closed the connection"))
+    }
+
+    /// A whole-request deadline (libcurl's timeout) after connecting is a read timeout of the
+    /// request, before connecting a connect timeout.
+    @Test func libcurlsTimeoutIsToldApartByWhetherItHadConnected() {
+        let timedOut = TransportFailure(.curl(CURLE_OPERATION_TIMEDOUT), detail: "Operation timed out after 30001 milliseconds", connected: true)
+        #expect(Self.mapper.transport(timedOut, phase: .query("GET /v1/models")).message.contains("did not finish answering GET /v1/models within 30 s"))
+        let connecting = TransportFailure(.curl(CURLE_OPERATION_TIMEDOUT), detail: "Connection timed out after 30001 milliseconds")
+        #expect(Self.mapper.transport(connecting, phase: .query("GET /v1/models")).code == .connectTimeout)
+    }
+
+    @Test func aRefusedConnectionSaysSo() {
+        let refused = TransportFailure(.curl(CURLE_COULDNT_CONNECT), osErrno: ECONNREFUSED, detail: "Failed to connect to gpu port 8000 after 0 ms: Couldn't connect to server")
+        let error = Self.mapper.transport(refused, phase: .firstToken)
+        #expect(error.code == .cannotConnect)
+        #expect(error.message.contains("Cannot connect to the vLLM server at http://gpu:8000: connection refused."), "\(error.message)")
+        let unresolved = TransportFailure(.curl(CURLE_COULDNT_RESOLVE_HOST), detail: "Could not resolve host: gpu")
+        #expect(Self.mapper.transport(unresolved, phase: .firstToken).message.contains("could not be resolved (Could not resolve host: gpu)"))
+    }
+
+    @Test func aCertificateThatCannotBeVerifiedNamesTLSAndTheSetting() {
+        let failure = TransportFailure(.curl(CURLE_PEER_FAILED_VERIFICATION), detail: "SSL certificate problem: self-signed certificate")
+        let error = Self.mapper.transport(failure, phase: .query("GET /v1/models"))
+        #expect(error.code == .cannotConnect)
+        #expect(error.message.contains("over TLS"))
+        #expect(error.message.contains("certificate could not be verified (SSL certificate problem: self-signed certificate)"))
+        #expect(error.message.contains("VLLM_CA_BUNDLE"))
     }
 }
 
-import AsyncHTTPClient
-
-/// The transport errors the mapper sees from AsyncHTTPClient.
-enum HTTPClientErrorSample {
-    static let readTimeout = HTTPClientError.readTimeout
-    static let connectTimeout = HTTPClientError.connectTimeout
-    static let cancelled = HTTPClientError.cancelled
-    static let remoteConnectionClosed = HTTPClientError.remoteConnectionClosed
+/// The transport failures the mapper sees from the client's transfers.
+enum TransportFailureSample {
+    static let idleTimeout = TransportFailure(.idleTimeout, connected: true)
+    static let connectTimeout = TransportFailure(.curl(CURLE_OPERATION_TIMEDOUT), detail: "Connection timed out after 30000 milliseconds")
+    static let cancelled = TransportFailure(.cancelled)
+    static let remoteConnectionClosed = TransportFailure(.curl(CURLE_PARTIAL_FILE), detail: "transfer closed with outstanding read data remaining", connected: true)
 }
+

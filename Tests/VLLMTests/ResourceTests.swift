@@ -1,4 +1,3 @@
-import NIOHTTP1
 import Testing
 import ToolHostJSON
 @testable import VLLMCore
@@ -11,7 +10,7 @@ import ToolHostJSON
     }
 
     private func reply(_ status: Int, _ body: String = "") -> Result<UpstreamClient.Reply, UpstreamError> {
-        .success(UpstreamClient.Reply(status: status, headers: HTTPHeaders(), body: Array(body.utf8)))
+        .success(UpstreamClient.Reply(status: status, headers: ResponseHeaders(), body: Array(body.utf8)))
     }
 
     @Test func urisAndNamesAreThoseOfThePythonServer() {

@@ -1,4 +1,3 @@
-import NIOHTTP1
 import Testing
 import ToolHostJSON
 @testable import VLLMCore
@@ -7,7 +6,7 @@ import ToolHostJSON
     typealias Reply = UpstreamClient.Reply
 
     private func reply(_ status: Int, _ body: String = "") -> Result<Reply, UpstreamError> {
-        .success(Reply(status: status, headers: HTTPHeaders(), body: Array(body.utf8)))
+        .success(Reply(status: status, headers: ResponseHeaders(), body: Array(body.utf8)))
     }
 
     private func cards(_ json: String) -> Result<[ModelCard], UpstreamError> {

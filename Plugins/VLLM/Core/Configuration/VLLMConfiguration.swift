@@ -29,8 +29,11 @@ package struct VLLMConfiguration: Sendable, Equatable {
     package var progressInterval: Duration = .milliseconds(200)
     /// While no token arrives, a progress heartbeat is sent this often.
     package var heartbeatInterval: Duration = .seconds(1)
-    /// Connections kept to the server at most (the pool's soft limit per host).
+    /// Connections kept to the server at most (the pool's limit per host; more requests wait).
     package var maxConnections: Int = 512
+    /// A file of CA certificates (PEM) that an `https://` server's certificate is verified with,
+    /// instead of the system's; nil: the system's.
+    package var caBundle: String?
     /// The server-control tools' settings (runtimes, images, the serve command).
     package var lifecycle = LifecycleSettings()
 
@@ -111,6 +114,9 @@ package struct VLLMConfiguration: Sendable, Equatable {
                     throw ConfigurationError.invalid(key, value, "a whole number from 1 to 65536")
                 }
                 maxConnections = n
+            case "ca_bundle":
+                let text = try Self.string(key, value)?.trimmingSpaces()
+                caBundle = (text?.isEmpty ?? true) ? nil : text
             default:
                 if try !lifecycle.read(key, value) { ignoredKeys.append(key) }
             }

@@ -3,8 +3,8 @@
 package final class VLLMService: Sendable {
     package let client: UpstreamClient
     package var configuration: VLLMConfiguration { client.configuration }
-    /// Where calls should run: the HTTP client's event loop (see ``EventLoopExecutor``).
-    package var executor: EventLoopExecutor { client.executor }
+    /// Where calls should run: the HTTP client's thread (see ``CurlLoop``).
+    package var executor: CurlLoop { client.executor }
 
     package init(configuration: VLLMConfiguration) {
         client = UpstreamClient(configuration: configuration)

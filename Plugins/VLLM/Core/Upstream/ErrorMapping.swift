@@ -1,6 +1,4 @@
-import AsyncHTTPClient
-import NIOCore
-import NIOPosix
+import CCurl
 import ToolHostJSON
 
 #if canImport(Glibc)
@@ -40,29 +38,72 @@ package struct ErrorMapper: Sendable {
         return "\(SecondsFormat.text(timeout)) s (VLLM_DEFAULT_TIMEOUT)"
     }
 
-    /// A failure below HTTP: connecting, timeouts, a connection closed, cancellation.
-    package func transport(_ error: any Error, phase: ExchangePhase) -> UpstreamError {
-        if let mapped = error as? UpstreamError { return mapped }
-        if error is CancellationError { return .cancelled }
-        if let http = error as? HTTPClientError {
-            switch http {
-            case .cancelled: return .cancelled
-            case .connectTimeout, .getConnectionFromPoolTimeout:
-                return UpstreamError(.connectTimeout, message: "Connecting to the vLLM server at \(displayURL) took longer than \(timeoutText). Check that the address is right and reachable, or raise VLLM_DEFAULT_TIMEOUT.")
-            case .readTimeout, .deadlineExceeded:
-                return readTimeout(phase)
-            case .remoteConnectionClosed:
-                return closed(phase, detail: "the server closed the connection")
-            default:
-                if let refused = Self.connectFailure(error) { return cannotConnect(refused) }
-                return closed(phase, detail: "\(http)")
+    /// A failure below HTTP: connecting, TLS, timeouts, a connection closed, cancellation.
+    package func transport(_ failure: TransportFailure, phase: ExchangePhase) -> UpstreamError {
+        switch failure.reason {
+        case .cancelled:
+            return .cancelled
+        case .idleTimeout:
+            return readTimeout(phase)
+        case .shutDown:
+            return closed(phase, detail: "the plugin is shutting down")
+        case .setup:
+            return UpstreamError(.cannotConnect, message: "VLLM_BASE_URL \(displayURL) is not a usable URL, or libcurl refused the request's settings.")
+        case .curl(let code):
+            return transport(code, failure, phase: phase)
+        }
+    }
+
+    private func transport(_ code: CURLcode, _ failure: TransportFailure, phase: ExchangePhase) -> UpstreamError {
+        let detail = Redaction.scrub(failure.detail, secret: apiKey)
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            // libcurl's connect timeout, or the whole-request deadline of a GET once connected.
+            guard failure.connected else { return connectTimeout }
+            return readTimeout(phase)
+        case CURLE_COULDNT_CONNECT:
+            let reason = failure.osErrno != 0 ? Self.describe(errno: failure.osErrno) : detail
+            // Through a proxy, say so: it is the proxy that did not answer.
+            return cannotConnect(detail.lowercased().contains("proxy") ? "\(reason) (\(detail))" : reason)
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return cannotConnect("the host name could not be resolved (\(detail))")
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            return cannotConnect("the proxy's host name could not be resolved (\(detail)); check http_proxy, https_proxy and NO_PROXY")
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
+            return UpstreamError(.cannotConnect, message: "VLLM_BASE_URL \(displayURL) is not a usable URL (\(detail)).")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
+            CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CRL_BADFILE,
+            CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_USE_SSL_FAILED:
+            return tlsFailure(code, detail: detail)
+        case CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+            return closed(phase, detail: "the server closed the connection: \(detail)")
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR:
+            if failure.osErrno == ECONNRESET || failure.osErrno == EPIPE || detail.isEmpty {
+                return closed(phase, detail: "the server closed the connection: \(detail)")
             }
+            return closed(phase, detail: detail)
+        default:
+            return closed(phase, detail: "\(detail) (libcurl error \(code.rawValue))")
         }
-        if let reason = Self.connectFailure(error) { return cannotConnect(reason) }
-        if let channel = error as? ChannelError, case .connectTimeout = channel {
-            return transport(HTTPClientError.connectTimeout, phase: phase)
+    }
+
+    private var connectTimeout: UpstreamError {
+        UpstreamError(.connectTimeout, message: "Connecting to the vLLM server at \(displayURL) took longer than \(timeoutText). Check that the address is right and reachable, or raise VLLM_DEFAULT_TIMEOUT.")
+    }
+
+    /// TLS failed: the certificate (most often) or the handshake.
+    private func tlsFailure(_ code: CURLcode, detail: String) -> UpstreamError {
+        let advice: String
+        switch code {
+        case CURLE_PEER_FAILED_VERIFICATION:
+            advice = "the server's TLS certificate could not be verified (\(detail)). If the server uses a self-signed certificate or a private CA, set VLLM_CA_BUNDLE to a PEM file with that CA's certificate; check too that the host name in VLLM_BASE_URL is one the certificate names."
+        case CURLE_SSL_CACERT_BADFILE:
+            advice = "the CA certificates could not be read (\(detail)). Check that VLLM_CA_BUNDLE names a readable PEM file."
+        default:
+            advice = "the TLS handshake failed (\(detail)). Check that the server speaks TLS on this port (or use http://) and that its certificate is valid."
         }
-        return closed(phase, detail: "\(error)")
+        return UpstreamError(.cannotConnect, message: "Cannot connect to the vLLM server at \(displayURL) over TLS: \(advice)")
     }
 
     private func cannotConnect(_ reason: String) -> UpstreamError {
@@ -209,34 +250,15 @@ package struct ErrorMapper: Sendable {
         return String(rest[..<cut]) + "…"
     }
 
-    /// The reason a connection could not be made, when `error` is such a failure.
-    static func connectFailure(_ error: any Error) -> String? {
-        if let connection = error as? NIOConnectionError {
-            if let first = connection.connectionErrors.first {
-                return describe(first.error)
-            }
-            if connection.dnsAError != nil || connection.dnsAAAAError != nil {
-                return "the host name \(connection.host) could not be resolved"
-            }
-            return "no address of \(connection.host) accepted a connection"
+    /// The reason a connection could not be made, from the system's error number.
+    static func describe(errno code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: return "connection refused"
+        case EHOSTUNREACH: return "host unreachable"
+        case ENETUNREACH: return "network unreachable"
+        case ETIMEDOUT: return "timed out"
+        default: return String(cString: strerror(code))
         }
-        if let io = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ECONNRESET, EADDRNOTAVAIL].contains(io.errnoCode) {
-            return describe(io)
-        }
-        return nil
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: return "connection refused"
-            case EHOSTUNREACH: return "host unreachable"
-            case ENETUNREACH: return "network unreachable"
-            case ETIMEDOUT: return "timed out"
-            default: return String(cString: strerror(io.errnoCode))
-            }
-        }
-        return "\(error)"
     }
 }
 

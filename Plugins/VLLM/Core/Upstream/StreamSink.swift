@@ -1,9 +1,7 @@
-import NIOCore
-
 /// Turns the body of a streamed generation into a ``Generation``, reporting tokens as they
-/// come. Runs on the event loop, inside the exchange's delegate.
+/// come. Runs on the client's thread, inside the transfer's write callback.
 final class StreamSink: @unchecked Sendable {
-    // Used on the event loop during the exchange and by the calling task after it; never both.
+    // Used on the client's thread during the transfer and by the calling task after it; never both.
     private var parser = SSEParser()
     private(set) var accumulator: StreamAccumulator
     /// What ended the stream badly, when the body itself was wrong (an error event, not JSON,
@@ -28,17 +26,17 @@ final class StreamSink: @unchecked Sendable {
     var tokens: Int { accumulator.generation.streamedTokens }
 
     /// Parses `buffer`. Returns false when the exchange should stop at once.
-    func feed(_ buffer: ByteBuffer) -> Bool {
+    func feed(_ buffer: UnsafeRawBufferPointer) -> Bool {
         do {
             // Counted even after a failure: a server that keeps sending is still bounded.
-            try accumulator.received(bytes: buffer.readableBytes, errors: errors)
+            try accumulator.received(bytes: buffer.count, errors: errors)
         } catch {
             if failure == nil { failure = error }
             return false
         }
         guard failure == nil else { return true }
         if isEventStream == nil {
-            prefix.append(contentsOf: buffer.readableBytesView.prefix(Self.prefixBytes - prefix.count))
+            prefix.append(contentsOf: buffer.prefix(Self.prefixBytes - prefix.count))
             isEventStream = SSEParser.beginsLikeEventStream(prefix, complete: false)
             // Only blank lines so far: the parser takes it from here.
             if isEventStream == nil, prefix.count == Self.prefixBytes { isEventStream = true }
@@ -48,7 +46,7 @@ final class StreamSink: @unchecked Sendable {
             }
         }
         do {
-            try parser.feed(buffer.readableBytesView, handle)
+            try parser.feed(buffer, handle)
         } catch is SSEParser.TooLarge {
             failure = errors.invalidResponse("the streamed request", "an event larger than \(parser.maxEventBytes >> 20) MiB")
             return false

@@ -1,4 +1,3 @@
-import NIOCore
 import ToolHostJSON
 
 extension UpstreamClient {
@@ -42,9 +41,9 @@ extension UpstreamClient {
         let body = try await post(request.path, json: json, limits: limits, sink: nil, what: what)
         let decoded: GenerationResponse
         do {
-            decoded = try GenerationResponse(json: JSON(parsing: body.readableBytesView, invalidUnicode: .replace))
+            decoded = try GenerationResponse(json: JSON(parsing: body, invalidUnicode: .replace))
         } catch {
-            throw errors.invalidResponse(what, "the body is not a completion object: \(errors.quote(body.readableBytesView, limit: 200))")
+            throw errors.invalidResponse(what, "the body is not a completion object: \(errors.quote(body, limit: 200))")
         }
         guard let generation = Generation(response: decoded, requestedModel: request.model) else {
             throw UpstreamError(.noChoices, message: "Error: No response from model")
