@@ -31,9 +31,9 @@ let package = Package(
         .target(name: "CToolHostShims"),
         // libffi from the system (Debian: libffi-dev).
         .systemLibrary(name: "CFFI", pkgConfig: "libffi", providers: [.apt(["libffi-dev"])]),
-        // libcurl from the system (Debian: libcurl4-openssl-dev), the vLLM plugin's HTTP client;
-        // shim.h gives its variadic setters typed signatures.
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl from the system (Debian: libcurl4-openssl-dev), the vLLM plugin's HTTP client:
+        // its headers only, the library is opened on first use (see Sources/CCurl/shim.h).
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // JSON with exact numbers and ordered members: used by the host, the vLLM plugin, the test
         // double and the bench alike (each links its own copy; nothing crosses the C ABI but text).
         .target(name: "ToolHostJSON", swiftSettings: strict),

@@ -4,7 +4,7 @@ package final class VLLMService: Sendable {
     package let client: UpstreamClient
     package var configuration: VLLMConfiguration { client.configuration }
     /// Where calls should run: the HTTP client's thread (see ``CurlLoop``).
-    package var executor: CurlLoop { client.executor }
+    package var executor: (any TaskExecutor)? { client.executor }
 
     package init(configuration: VLLMConfiguration) {
         client = UpstreamClient(configuration: configuration)

@@ -39,14 +39,16 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
     /// Transfers that were cancelled before their `add` was taken (loop thread only).
     private var cancelledEarly: Set<ObjectIdentifier> = []
 
-    /// libcurl's global state, made once per process before the first handle.
-    private static let global: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// libcurl's functions (opened on first use, see CCurl's shim.h).
+    private let curl: th_curl_api
 
     /// Starts the thread.
-    /// - Parameter maxConnections: connections to one host at most (more requests wait).
-    init(maxConnections: Int) {
-        _ = Self.global
-        multi = curl_multi_init()!
+    /// - Parameters:
+    ///   - curl: libcurl, opened.
+    ///   - maxConnections: connections to one host at most (more requests wait).
+    init(_ curl: th_curl_api, maxConnections: Int) {
+        self.curl = curl
+        multi = curl.multi_init()!
         _ = th_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnections)
         // HTTP/1.1 only: no pipelining nor multiplexing, one request per connection at a time.
         _ = th_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
@@ -109,7 +111,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             return true
         }
         // On the thread itself the queue is looked at before the next wait.
-        if taken, !onLoopThread { curl_multi_wakeup(multi) }
+        if taken, !onLoopThread { _ = curl.multi_wakeup!(multi) }
         return taken
     }
 
@@ -134,16 +136,16 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             }
             for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
 
-            _ = curl_multi_perform(multi, &running)
+            _ = curl.multi_perform!(multi, &running)
             var left: Int32 = 0
-            while let message = curl_multi_info_read(multi, &left) {
+            while let message = curl.multi_info_read!(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let code = message.pointee.data.result
                 end(easy, .done(code))
             }
             let wait = expireIdle()
             let busy = queue.withLock { !$0.commands.isEmpty || !$0.jobs.isEmpty || $0.stopping }
-            _ = curl_multi_poll(multi, nil, 0, busy ? 0 : wait, nil)
+            _ = curl.multi_poll!(multi, nil, 0, busy ? 0 : wait, nil)
         }
         shutDown()
     }
@@ -159,7 +161,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             return
         }
         active[easy] = transfer
-        if curl_multi_add_handle(multi, easy) != CURLM_OK {
+        if curl.multi_add_handle!(multi, easy) != CURLM_OK {
             end(easy, .setup)
         }
     }
@@ -176,9 +178,9 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
 
     /// Takes `easy` off the multi handle and ends its transfer with `outcome`.
     private func end(_ easy: UnsafeMutableRawPointer, _ ending: Transfer.Ending) {
-        curl_multi_remove_handle(multi, easy)
+        _ = curl.multi_remove_handle!(multi, easy)
         guard let transfer = active.removeValue(forKey: easy) else {
-            curl_easy_cleanup(easy)
+            curl.easy_cleanup!(easy)
             return
         }
         transfer.finish(ending)
@@ -216,7 +218,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             for case .add(let transfer) in commands { transfer.finish(.shutDown) }
             for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
-        curl_multi_cleanup(multi)
+        _ = curl.multi_cleanup!(multi)
     }
 }
 

@@ -82,15 +82,19 @@ final class Transfer: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
+    /// libcurl's functions; a transfer exists only once they were opened.
+    private var curl: th_curl_api { th_curl()!.pointee }
+
     /// The easy handle of this request, configured; nil when libcurl cannot make one.
     func makeHandle() -> UnsafeMutableRawPointer? {
-        guard let easy = curl_easy_init() else { return nil }
+        let curl = self.curl
+        guard let easy = curl.easy_init!() else { return nil }
         self.easy = easy
         let me = Unmanaged.passUnretained(self).toOpaque()
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
         buffer[0] = 0
         errorBuffer = buffer
-        for header in request.headers { headerList = curl_slist_append(headerList, header) }
+        for header in request.headers { headerList = curl.slist_append!(headerList, header) }
 
         var ok = true
         func set(_ result: CURLcode) { if result != CURLE_OK { ok = false } }
@@ -172,6 +176,7 @@ final class Transfer: @unchecked Sendable {
     func finish(_ ending: Ending) {
         guard !ended else { return }
         ended = true
+        let curl = self.curl
         var outcome: Result<Void, TransportFailure> = .success(())
         switch ending {
         case .done(let code) where code == CURLE_OK:
@@ -180,7 +185,7 @@ final class Transfer: @unchecked Sendable {
             var osErrno = 0
             if let easy { _ = th_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno) }
             let said = errorBuffer.map { String(cString: $0) } ?? ""
-            let detail = said.isEmpty ? String(cString: curl_easy_strerror(code)) : said
+            let detail = said.isEmpty ? curl.easy_strerror!(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)" : said
             outcome = .failure(TransportFailure(.curl(code), osErrno: Int32(truncatingIfNeeded: osErrno), detail: detail, connected: connected))
         case .idleTimeout:
             outcome = .failure(TransportFailure(.idleTimeout, connected: connected))
@@ -191,9 +196,9 @@ final class Transfer: @unchecked Sendable {
         case .setup:
             outcome = .failure(TransportFailure(.setup, connected: connected))
         }
-        if let easy { curl_easy_cleanup(easy) }
+        if let easy { curl.easy_cleanup!(easy) }
         easy = nil
-        if let headerList { curl_slist_free_all(headerList) }
+        if let headerList { curl.slist_free_all!(headerList) }
         headerList = nil
         errorBuffer?.deallocate()
         errorBuffer = nil

@@ -1,3 +1,4 @@
+import CCurl
 import Synchronization
 
 /// The one HTTP client of the plugin: libcurl's multi interface with its keep-alive connection
@@ -24,17 +25,20 @@ package final class UpstreamClient: Sendable {
         self.headers = headers
     }
 
-    private var ready: CurlLoop {
+    /// The client's thread, made on first use; nil when libcurl cannot be opened.
+    private var ready: CurlLoop? {
         loop.withLock { current in
             if let current { return current }
-            let made = CurlLoop(maxConnections: configuration.maxConnections)
+            guard let curl = th_curl() else { return nil }
+            let made = CurlLoop(curl.pointee, maxConnections: configuration.maxConnections)
             current = made
             return made
         }
     }
 
-    /// Where the plugin's tasks run: the client's thread.
-    package var executor: CurlLoop { ready }
+    /// Where the plugin's tasks run: the client's thread (nil without libcurl: the global
+    /// executor, and every request fails saying why).
+    package var executor: (any TaskExecutor)? { ready }
 
     /// Stops the client; calls in flight fail. Blocks until its thread has stopped.
     package func shutdown() {
@@ -112,7 +116,9 @@ package final class UpstreamClient: Sendable {
         _ transfer: Transfer, phase: (Transfer) -> ExchangePhase, tooLarge: (Transfer) -> UpstreamError
     ) async throws(UpstreamError) {
         if Task.isCancelled { throw .cancelled }
-        let loop = ready
+        guard let loop = ready else {
+            throw UpstreamError(.cannotConnect, message: "The vLLM plugin cannot use libcurl, its HTTP client (\(String(cString: th_curl_load_error()))). Install libcurl 7.80 or later (Debian: apt install libcurl4).")
+        }
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, TransportFailure>, Never>) in
                 transfer.continuation = continuation
