@@ -36,8 +36,13 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
     private var thread = pthread_t()
     /// Transfers on the multi handle, by their easy handle (loop thread only).
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// The most transfers in flight at once since the heap was last trimmed (loop thread only).
+    private var busiest = 0
     /// Transfers that were cancelled before their `add` was taken (loop thread only).
     private var cancelledEarly: Set<ObjectIdentifier> = []
+
+    /// Transfers in flight at once that make the end of a burst worth a heap trim.
+    private static let trimAfter = 16
 
     /// libcurl's functions (opened on first use, see CCurl's shim.h).
     private let curl: th_curl_api
@@ -145,6 +150,13 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             }
             let wait = expireIdle()
             let busy = queue.withLock { !$0.commands.isEmpty || !$0.jobs.isEmpty || $0.stopping }
+            busiest = max(busiest, active.count)
+            if !busy, active.isEmpty, busiest >= Self.trimAfter {
+                // A burst of requests is over: their buffers (libcurl's, the tasks') go back to
+                // the system instead of staying resident until the next burst.
+                busiest = 0
+                th_curl_trim_heap()
+            }
             _ = curl.multi_poll!(multi, nil, 0, busy ? 0 : wait, nil)
         }
         shutDown()

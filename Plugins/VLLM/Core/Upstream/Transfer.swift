@@ -121,6 +121,9 @@ final class Transfer: @unchecked Sendable {
         } else {
             set(th_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
         }
+        // A 4 KiB receive buffer instead of 16: a handle per request in flight, and answers
+        // (stream events above all) come in small pieces anyway.
+        set(th_curl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 4096))
         set(th_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMilliseconds))
         if let whole = request.wholeTimeoutMilliseconds { set(th_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, whole)) }
         if let bundle = request.caBundle { set(th_curl_easy_setopt_string(easy, CURLOPT_CAINFO, bundle)) }
