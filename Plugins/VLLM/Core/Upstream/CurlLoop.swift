@@ -146,7 +146,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             while let message = curl.multi_info_read!(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let code = message.pointee.data.result
-                end(easy, .done(code))
+                end(easy, .curl(code))
             }
             let wait = expireIdle()
             let busy = queue.withLock { !$0.commands.isEmpty || !$0.jobs.isEmpty || $0.stopping }

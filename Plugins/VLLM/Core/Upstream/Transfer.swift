@@ -13,18 +13,9 @@ final class Transfer: @unchecked Sendable {
     // Made by the calling task; from `CurlLoop.add` to the end used on the loop thread alone;
     // read by the task again only after its continuation was resumed.
 
-    /// How a transfer ended, as the loop saw it.
-    enum Ending {
-        /// libcurl finished it with this result.
-        case done(CURLcode)
-        /// No bytes for the idle timeout (the loop's own deadline).
-        case idleTimeout
-        case cancelled
-        /// The client was shut down.
-        case shutDown
-        /// libcurl refused the handle.
-        case setup
-    }
+    /// How a transfer ended, as the loop saw it: libcurl's result (`CURLE_OK` when it
+    /// succeeded), or the loop's own reason.
+    typealias Ending = TransportFailure.Reason
 
     /// What the request is.
     struct Request {
@@ -182,22 +173,16 @@ final class Transfer: @unchecked Sendable {
         let curl = self.curl
         var outcome: Result<Void, TransportFailure> = .success(())
         switch ending {
-        case .done(let code) where code == CURLE_OK:
+        case .curl(let code) where code == CURLE_OK:
             if streaming { sink?.finish() }
-        case .done(let code):
+        case .curl(let code):
             var osErrno = 0
             if let easy { _ = th_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno) }
             let said = errorBuffer.map { String(cString: $0) } ?? ""
             let detail = said.isEmpty ? curl.easy_strerror!(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)" : said
-            outcome = .failure(TransportFailure(.curl(code), osErrno: Int32(truncatingIfNeeded: osErrno), detail: detail, connected: connected))
-        case .idleTimeout:
-            outcome = .failure(TransportFailure(.idleTimeout, connected: connected))
-        case .cancelled:
-            outcome = .failure(TransportFailure(.cancelled, connected: connected))
-        case .shutDown:
-            outcome = .failure(TransportFailure(.shutDown, connected: connected))
-        case .setup:
-            outcome = .failure(TransportFailure(.setup, connected: connected))
+            outcome = .failure(TransportFailure(ending, osErrno: Int32(truncatingIfNeeded: osErrno), detail: detail, connected: connected))
+        default:
+            outcome = .failure(TransportFailure(ending, connected: connected))
         }
         if let easy { curl.easy_cleanup!(easy) }
         easy = nil
