@@ -53,6 +53,8 @@ let package = Package(
             dependencies: [
                 "ToolHostCore",
                 "CToolHostShims",
+                // The vLLM plugin, built in (`--plugin vllm`).
+                "VLLMPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,7 +100,7 @@ let package = Package(
             ]
         ),
         // The vLLM plugin: the OpenAI-compatible client and the tools (VLLMCore, no C ABI), and the
-        // C-ABI glue that makes them a plugin (VLLM). Only th_* symbols leave libVLLM.so.
+        // C-ABI glue that makes them a plugin (VLLMPlugin). Only th_* symbols leave libVLLM.so.
         .target(
             name: "VLLMCore",
             dependencies: [
@@ -108,10 +110,20 @@ let package = Package(
             path: "Plugins/VLLM/Core",
             swiftSettings: strict
         ),
+        // The C-ABI glue: the descriptor and its callbacks. Linked into libVLLM.so (below) and into
+        // the toolhost executable, which offers it as the built-in plugin `vllm`: one Swift
+        // runtime for both, the C ABI still the only boundary.
         .target(
-            name: "VLLM",
+            name: "VLLMPlugin",
             dependencies: ["ToolHostABI", "ToolHostJSON", "VLLMCore"],
             path: "Plugins/VLLM/Plugin",
+            swiftSettings: strict
+        ),
+        // libVLLM.so: the glue above behind the exported entry point, with its own Swift runtime.
+        .target(
+            name: "VLLM",
+            dependencies: ["ToolHostABI", "VLLMPlugin"],
+            path: "Plugins/VLLM/Library",
             swiftSettings: strict,
             linkerSettings: [
                 .unsafeFlags([

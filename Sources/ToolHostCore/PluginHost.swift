@@ -185,6 +185,8 @@ public final class PluginHost: @unchecked Sendable {
         case .process: return true
         case .none: return false
         case .auto:
+            // A built-in ships inside toolhost: it runs in the host like the plugins beside it.
+            if BuiltinPlugins.name(ofOrigin: path) != nil { return false }
             guard let executable = PluginHost.executablePath else { return true }
             let real = PluginDiscovery.realPath(path) ?? path
             return PluginDiscovery.parent(of: real) != PluginDiscovery.parent(of: executable)

@@ -3,6 +3,8 @@ import CToolHostShims
 import Logging
 import Synchronization
 import ToolHostCore
+import VLLMCore
+import VLLMPlugin
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +29,7 @@ struct ToolhostCommand: ParsableCommand {
     /// exec to the first `initialize` answer (callgrind), about 3 ms of the ~5.
     static func main() {
         limitMallocArenas()
+        BuiltinPlugins.register(VLLMPluginInfo.id) { VLLMPluginEntry.descriptor() }
         if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "__runner" {
             PluginRunner.main(Array(CommandLine.arguments.dropFirst()))
         }

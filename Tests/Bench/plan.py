@@ -72,21 +72,31 @@ def main() -> None:
             toolhost_c_isolated,
             toolhost_typed,
             {
+                # The vLLM plugin built into toolhost, as the README's client set-ups run it.
                 "name": "toolhost-vllm",
-                "label": "toolhost + vLLM plugin",
-                "command": [f"{b}/toolhost", "--plugin", f"{b}/libVLLM.so"],
+                "label": "toolhost + vLLM plugin (built in)",
+                "command": [f"{b}/toolhost", "--plugin", "vllm"],
                 "env": vllm_env,
                 "scenarios": ["spawn", "overhead", "concurrency", "streaming"],
+                "sizes": {"binary": f"{b}/toolhost"},
+            },
+            {
+                # The same plugin from libVLLM.so, with its own Swift runtime.
+                "name": "toolhost-vllm-library",
+                "label": "toolhost + vLLM plugin (libVLLM.so)",
+                "command": [f"{b}/toolhost", "--plugin", f"{b}/libVLLM.so"],
+                "env": vllm_env,
+                "scenarios": ["spawn", "overhead", "concurrency"],
                 "sizes": {"binary": f"{b}/toolhost", "plugin": f"{b}/libVLLM.so"},
             },
             {
                 # The vLLM plugin in a runner process: what isolating it would cost.
                 "name": "toolhost-vllm-isolated",
                 "label": "toolhost + vLLM plugin, isolated",
-                "command": [f"{b}/toolhost", "--isolation", "process", "--plugin", f"{b}/libVLLM.so"],
+                "command": [f"{b}/toolhost", "--isolation", "process", "--plugin", "vllm"],
                 "env": vllm_env,
                 "scenarios": ["spawn", "overhead"],
-                "sizes": {"binary": f"{b}/toolhost", "plugin": f"{b}/libVLLM.so"},
+                "sizes": {"binary": f"{b}/toolhost"},
             },
             {
                 "name": "python-vllm",

@@ -21,7 +21,8 @@ BEGIN = "<!-- results:begin -->"
 END = "<!-- results:end -->"
 
 REFERENCE = {"python-vllm": "toolhost-vllm", "fastmcp-echo": "toolhost-c", "swift-sdk-echo": "toolhost-c",
-             "toolhost-c-isolated": "toolhost-c", "toolhost-vllm-isolated": "toolhost-vllm"}
+             "toolhost-c-isolated": "toolhost-c", "toolhost-vllm-isolated": "toolhost-vllm",
+             "toolhost-vllm-library": "toolhost-vllm"}
 # toolhost-typed has no counterpart elsewhere: no SDK calls C functions through libffi.
 
 
@@ -250,13 +251,14 @@ def chart(data, path):
         "toolhost-c": "toolhost\n+ C plugin",
         "toolhost-c-isolated": "toolhost + C\nplugin, isolated",
         "toolhost-vllm": "toolhost\n+ vLLM plugin",
+        "toolhost-vllm-library": "toolhost +\nlibVLLM.so",
         "toolhost-vllm-isolated": "toolhost + vLLM\nplugin, isolated",
         "toolhost-typed": "toolhost typed\nC function (libffi)",
         "python-vllm": "Python\nvllm-mcp-server",
         "fastmcp-echo": "FastMCP echo\n(mcp 2.3.0)",
         "swift-sdk-echo": "swift-sdk\necho",
     }
-    colors = {"toolhost-typed": "#a6dba0", "toolhost-c": "#1b7837", "toolhost-c-isolated": "#4d9221", "toolhost-vllm": "#5aae61", "toolhost-vllm-isolated": "#b8e186", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
+    colors = {"toolhost-typed": "#a6dba0", "toolhost-c": "#1b7837", "toolhost-c-isolated": "#4d9221", "toolhost-vllm": "#5aae61", "toolhost-vllm-library": "#7fbc41", "toolhost-vllm-isolated": "#b8e186", "python-vllm": "#c2a5cf", "fastmcp-echo": "#762a83", "swift-sdk-echo": "#e08214"}
     panels = [
         ("1. spawn → first answer (initialize), ms\nlower is better, log scale", lambda t: get(t, "spawn", "initialize", "ms", "p50"), True),
         ("2. trivial calls pipelined, calls/s\nhigher is better, log scale", lambda t: next(iter((t.get("calls") or {}).values()), {}).get("callsPerSecond"), True),

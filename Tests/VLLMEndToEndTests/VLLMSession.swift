@@ -4,9 +4,21 @@ import TestSupport
 import Testing
 import VLLMDouble
 
-/// The real `toolhost` binary with `libVLLM.so`, over pipes, pointed at an in-process vLLM
+/// The real `toolhost` binary with the vLLM plugin, over pipes, pointed at an in-process vLLM
 /// test double (or at any URL).
+///
+/// The plugin is the one built into toolhost (`--plugin vllm`), as the README's client set-ups
+/// run it; `TOOLHOST_TEST_VLLM_PLUGIN=library` runs every suite on `libVLLM.so` instead.
+/// `LibraryPluginTests` covers the shared-object build either way.
 struct VLLMSession {
+    /// What `--plugin` names: the built-in plugin, or the library file.
+    static let plugin: String = {
+        switch ProcessInfo.processInfo.environment["TOOLHOST_TEST_VLLM_PLUGIN"] {
+        case "library": return ServerProcess.plugin("VLLM")
+        default: return "vllm"
+        }
+    }()
+
     let double: VLLMDouble?
     let client: MCPTestClient
     /// The double's own event loop: NIO's shared singleton also serves the doubles of other
@@ -17,15 +29,16 @@ struct VLLMSession {
     /// - Parameters:
     ///   - settings: more `VLLM_*` variables (`"API_KEY": "…"` becomes `VLLM_API_KEY`).
     ///   - arguments: more toolhost arguments.
+    ///   - plugin: what `--plugin` names (default ``plugin``).
     static func start(
         _ configuration: Configuration = Configuration(), settings: [String: String] = [:],
-        arguments: [String] = [], version: String = "2025-11-25"
+        arguments: [String] = [], version: String = "2025-11-25", plugin: String = VLLMSession.plugin
     ) async throws -> VLLMSession {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let double = try await VLLMDouble.start(configuration, eventLoopGroup: group)
         let url = double.baseURL
         do {
-            let client = try await offPool { try launch(baseURL: url, settings: settings, arguments: arguments, version: version) }
+            let client = try await offPool { try launch(baseURL: url, settings: settings, arguments: arguments, version: version, plugin: plugin) }
             return VLLMSession(double: double, client: client, group: group)
         } catch {
             // toolhost did not start: the double and its loop must not outlive the test.
@@ -43,13 +56,16 @@ struct VLLMSession {
         VLLMSession(double: nil, client: try await offPool { try launch(baseURL: baseURL, settings: settings, arguments: arguments, version: version, extra: environment) }, group: nil)
     }
 
-    private static func launch(baseURL: String, settings: [String: String], arguments: [String], version: String, extra: [String: String] = [:]) throws -> MCPTestClient {
+    private static func launch(
+        baseURL: String, settings: [String: String], arguments: [String], version: String, extra: [String: String] = [:],
+        plugin: String = VLLMSession.plugin
+    ) throws -> MCPTestClient {
         // The developer's own VLLM_* variables must not change what a test sees.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VLLM_") && !$0.key.hasPrefix("TOOLHOST_") }
         for (key, value) in extra { environment[key] = value }
         if !baseURL.isEmpty { environment["VLLM_BASE_URL"] = baseURL }
         for (key, value) in settings { environment["VLLM_\(key)"] = value }
-        let client = try MCPTestClient.start(plugins: [ServerProcess.plugin("VLLM")], arguments: arguments, environment: environment)
+        let client = try MCPTestClient.start(plugins: [plugin], arguments: arguments, environment: environment)
         try client.initialize(version: version)
         return client
     }

@@ -11,7 +11,7 @@ import Darwin
 
 /// The plugin descriptor: built once, on the first call of the entry point, and never freed
 /// (the host never unloads a plugin).
-nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<th_plugin> = {
+nonisolated(unsafe) private let theDescriptor: UnsafeMutablePointer<th_plugin> = {
     let d = UnsafeMutablePointer<th_plugin>.allocate(capacity: 1)
     d.initialize(to: th_plugin())
     d.pointee.magic = TH_PLUGIN_MAGIC
@@ -33,8 +33,11 @@ nonisolated(unsafe) private let descriptor: UnsafeMutablePointer<th_plugin> = {
     return d
 }()
 
-/// The one symbol the library exports (see Plugins/VLLM/exports.map).
-@_cdecl("th_plugin_entry_v1")
-public func th_plugin_entry_v1() -> UnsafePointer<th_plugin>? {
-    UnsafePointer(descriptor)
+/// The plugin's entry: what `th_plugin_entry_v1` returns in libVLLM.so (Plugins/VLLM/Library),
+/// and what the `toolhost` executable registers as its built-in plugin `vllm`.
+public enum VLLMPluginEntry {
+    /// The descriptor (always the same one).
+    public static func descriptor() -> UnsafePointer<th_plugin> {
+        UnsafePointer(theDescriptor)
+    }
 }

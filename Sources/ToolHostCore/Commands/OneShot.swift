@@ -118,7 +118,11 @@ public enum OneShot {
         var lines: [String] = []
         let tools = host.registry.tools.filter { $0.plugin === plugin }
         lines.append("plugin \(plugin.id) \(plugin.version) — \(plugin.name)")
-        lines.append("  file: \(plugin.path)")
+        if let name = BuiltinPlugins.name(ofOrigin: plugin.path) {
+            lines.append("  file: none, built into toolhost (--plugin \(name))")
+        } else {
+            lines.append("  file: \(plugin.path)")
+        }
         let newer = plugin.abiMinor > Int(ToolHost.abiMinor) ? "; the plugin's fields newer than that are not used" : ""
         lines.append("  ABI: \(plugin.abiMajor).\(plugin.abiMinor) (host is ABI \(ToolHost.abiMajor).\(ToolHost.abiMinor)\(newer))\(plugin.serial ? ", serial" : "")")
         if let native = plugin.native { lines.append("  kind: \(native.kind)") }

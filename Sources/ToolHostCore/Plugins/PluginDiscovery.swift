@@ -8,7 +8,8 @@ import Darwin
 
 /// Where plugins come from, in the order they load (which decides name collisions).
 ///
-/// 1. `--plugin FILE` (repeatable): only these files, in the order given.
+/// 1. `--plugin FILE` (repeatable): only these files, in the order given. A name without `/`
+///    that a built-in plugin has (``BuiltinPlugins``) is that plugin (`--plugin vllm`).
 /// 2. Otherwise every folder of `--plugin-dir DIR` (repeatable, in order), then every entry of
 ///    `TOOLHOST_PLUGIN_PATH` (colon-separated folders or files, in order).
 /// 3. When neither is given: the folder of the `toolhost` executable (so a plain `swift build`
@@ -34,7 +35,17 @@ public enum PluginDiscovery {
             result.append(Candidate(path: absolute(path), explicit: explicit))
         }
         if !files.isEmpty {
-            for file in files { add(file, explicit: true) }
+            for file in files {
+                if let origin = BuiltinPlugins.origin(ofArgument: file) {
+                    if seen.insert(origin).inserted { result.append(Candidate(path: origin, explicit: true)) }
+                    continue
+                }
+                if !file.contains("/"), !exists(file) {
+                    problems.append(PluginProblem(path: file, message: "no such file, and \(BuiltinPlugins.unknown(file))"))
+                    continue
+                }
+                add(file, explicit: true)
+            }
             return (result, problems)
         }
         for folder in folders(directories: directories, searchPath: searchPath, defaultDirectories: defaultDirectories) {

@@ -11,10 +11,22 @@ import Darwin
 
 /// Opens a shared object and accepts or refuses the plugin descriptor it exports.
 enum PluginLoader {
-    /// Opens `path` and reads its descriptor.
+    /// Opens `path` and reads its descriptor (a built-in's, for `builtin:<name>`).
     /// - Returns: the descriptor, or the reason the file is not a usable plugin. `notAPlugin`
     ///   distinguishes a library without the entry point (skipped quietly in default folders).
     static func open(_ path: String) -> Result<UnsafePointer<th_plugin>, LoadFailure> {
+        if let name = BuiltinPlugins.name(ofOrigin: path) {
+            guard let entry = BuiltinPlugins.entry(named: name) else {
+                return .failure(LoadFailure(reason: BuiltinPlugins.unknown(name), notAPlugin: false))
+            }
+            guard let descriptor = entry() else {
+                return .failure(LoadFailure(reason: "the built-in plugin's entry returned NULL", notAPlugin: false))
+            }
+            if let problem = check(descriptor) {
+                return .failure(LoadFailure(reason: problem, notAPlugin: false))
+            }
+            return .success(descriptor)
+        }
         if let problem = SharedObjectCheck.problem(at: path) {
             return .failure(LoadFailure(reason: problem, notAPlugin: false))
         }
