@@ -12,6 +12,14 @@
 #include <unistd.h>
 #endif
 
+/* Gives the C library's free heap memory back to the system (glibc: malloc_trim, which also
+ * releases free pages inside the heap, not only at its top). */
+static inline void th_shim_trim_heap(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
+
 /* Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success, 0 where the C
  * library has no such setting. */
 static inline int th_shim_limit_malloc_arenas(int arenas) {
