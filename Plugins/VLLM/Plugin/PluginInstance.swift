@@ -21,7 +21,12 @@ final class PluginInstance: @unchecked Sendable {
 
     init(host: UnsafePointer<th_host>, configuration: VLLMConfiguration) {
         self.host = host
-        service = VLLMService(configuration: configuration)
+        // The host pointer as a number: the closure outlives no call of the host (it runs while
+        // the plugin serves calls), and it must not keep the instance alive.
+        let hostAddress = UInt(bitPattern: host)
+        service = VLLMService(configuration: configuration) { message in
+            HostLog.write(UnsafePointer(bitPattern: hostAddress)!, TH_LOG_DEBUG, message)
+        }
         for note in configuration.notes { HostLog.write(host, TH_LOG_NOTICE, note) }
         if !configuration.ignoredKeys.isEmpty {
             HostLog.write(host, TH_LOG_DEBUG, "ignoring settings the plugin does not know: \(configuration.ignoredKeys.joined(separator: ", "))")
