@@ -21,8 +21,9 @@ final class PluginInstance: @unchecked Sendable {
 
     init(host: UnsafePointer<th_host>, configuration: VLLMConfiguration) {
         self.host = host
-        // The host pointer as a number: the closure outlives no call of the host (it runs while
-        // the plugin serves calls), and it must not keep the instance alive.
+        // The host pointer as a number (a pointer is not Sendable). The closure runs only while
+        // the plugin serves calls, when the host keeps it valid; it must not hold the instance
+        // (the instance holds the service, which holds the closure).
         let hostAddress = UInt(bitPattern: host)
         service = VLLMService(configuration: configuration) { message in
             HostLog.write(UnsafePointer(bitPattern: hostAddress)!, TH_LOG_DEBUG, message)
