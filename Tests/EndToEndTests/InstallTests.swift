@@ -22,6 +22,11 @@ import Testing
         ] {
             #expect(fm.fileExists(atPath: "\(prefix)/\(file)"), "\(file) not installed")
         }
+        // The vLLM plugin's HTTP-only libcurl, where the plugin looks (the parent of its folder),
+        // taken from the build folder when scripts/test put it there.
+        if fm.fileExists(atPath: ServerProcess.buildDirectory + "/libcurl-http.so.4") {
+            #expect(fm.fileExists(atPath: "\(prefix)/lib/toolhost/libcurl-http.so.4"), "libcurl-http.so.4 not installed")
+        }
 
         environment["PKG_CONFIG_PATH"] = prefix + "/lib/pkgconfig"
         let cflags = try runCommand("/usr/bin/pkg-config", ["--cflags", "toolhost"], environment: environment)

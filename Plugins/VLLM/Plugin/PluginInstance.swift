@@ -21,7 +21,13 @@ final class PluginInstance: @unchecked Sendable {
 
     init(host: UnsafePointer<th_host>, configuration: VLLMConfiguration) {
         self.host = host
-        service = VLLMService(configuration: configuration)
+        // The host pointer as a number (a pointer is not Sendable). The closure runs only while
+        // the plugin serves calls, when the host keeps it valid; it must not hold the instance
+        // (the instance holds the service, which holds the closure).
+        let hostAddress = UInt(bitPattern: host)
+        service = VLLMService(configuration: configuration) { message in
+            HostLog.write(UnsafePointer(bitPattern: hostAddress)!, TH_LOG_DEBUG, message)
+        }
         for note in configuration.notes { HostLog.write(host, TH_LOG_NOTICE, note) }
         if !configuration.ignoredKeys.isEmpty {
             HostLog.write(host, TH_LOG_DEBUG, "ignoring settings the plugin does not know: \(configuration.ignoredKeys.joined(separator: ", "))")

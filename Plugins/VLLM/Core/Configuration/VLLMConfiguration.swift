@@ -34,6 +34,9 @@ package struct VLLMConfiguration: Sendable, Equatable {
     /// A file of CA certificates (PEM) that an `https://` server's certificate is verified with,
     /// instead of the system's; nil: the system's.
     package var caBundle: String?
+    /// Which libcurl the HTTP client opens: `system` (the system's `libcurl.so.4`), a path (or
+    /// a name the dynamic linker looks up); nil: chosen by what the server needs (``CurlChoice``).
+    package var libcurl: String?
     /// The server-control tools' settings (runtimes, images, the serve command).
     package var lifecycle = LifecycleSettings()
 
@@ -117,6 +120,9 @@ package struct VLLMConfiguration: Sendable, Equatable {
             case "ca_bundle":
                 let text = try Self.string(key, value)?.trimmingSpaces()
                 caBundle = (text?.isEmpty ?? true) ? nil : text
+            case "libcurl":
+                let text = try Self.string(key, value)?.trimmingSpaces()
+                libcurl = (text?.isEmpty ?? true) ? nil : text
             default:
                 if try !lifecycle.read(key, value) { ignoredKeys.append(key) }
             }

@@ -6,8 +6,9 @@ package final class VLLMService: Sendable {
     /// Where calls should run: the HTTP client's thread (see ``CurlLoop``).
     package var executor: (any TaskExecutor)? { client.executor }
 
-    package init(configuration: VLLMConfiguration) {
-        client = UpstreamClient(configuration: configuration)
+    /// - Parameter log: hears debug messages (which libcurl the HTTP client opened and why).
+    package init(configuration: VLLMConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        client = UpstreamClient(configuration: configuration, log: log)
     }
 
     /// Stops the HTTP client (blocks until its thread has stopped).

@@ -44,19 +44,21 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
     /// Transfers in flight at once that make the end of a burst worth a heap trim.
     private static let trimAfter = 16
 
-    /// libcurl's functions (opened on first use, see CCurl's shim.h).
+    /// The libcurl opened (see ``CurlLibrary``) and its functions.
+    let library: CurlLibrary
     private let curl: th_curl_api
 
     /// Starts the thread.
     /// - Parameters:
-    ///   - curl: libcurl, opened.
+    ///   - library: libcurl, opened.
     ///   - maxConnections: connections to one host at most (more requests wait).
-    init(_ curl: th_curl_api, maxConnections: Int) {
-        self.curl = curl
+    init(_ library: CurlLibrary, maxConnections: Int) {
+        self.library = library
+        curl = library.functions
         multi = curl.multi_init()!
-        _ = th_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnections)
+        _ = th_curl_multi_setopt_long(library.api, multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnections)
         // HTTP/1.1 only: no pipelining nor multiplexing, one request per connection at a time.
-        _ = th_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
+        _ = th_curl_multi_setopt_long(library.api, multi, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
         let box = Unmanaged.passRetained(self)
         let made = pthread_create(&thread, nil, { argument in
             let loop = Unmanaged<CurlLoop>.fromOpaque(argument!).takeRetainedValue()
@@ -168,7 +170,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
             transfer.finish(.cancelled)
             return
         }
-        guard let easy = transfer.makeHandle() else {
+        guard let easy = transfer.makeHandle(library) else {
             transfer.finish(.setup)
             return
         }

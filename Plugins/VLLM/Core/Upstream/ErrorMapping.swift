@@ -88,6 +88,15 @@ package struct ErrorMapper: Sendable {
         }
     }
 
+    /// A request needs TLS (an `https://` server or proxy), but the libcurl the process opened
+    /// has none: the HTTP-only build (``CurlChoice``).
+    /// - Parameters:
+    ///   - library: how the library is named.
+    ///   - cause: what needs TLS.
+    package func libraryWithoutTLS(_ library: String, cause: String) -> UpstreamError {
+        UpstreamError(.cannotConnect, message: "Cannot connect to the vLLM server at \(displayURL): \(cause) needs TLS, but the vLLM plugin runs on \(library), an HTTP-only libcurl without TLS (VLLM_LIBCURL names it, or it was chosen earlier in this process for a server that needed no TLS). Set VLLM_LIBCURL=system to use the system's libcurl, which has TLS.")
+    }
+
     private var connectTimeout: UpstreamError {
         UpstreamError(.connectTimeout, message: "Connecting to the vLLM server at \(displayURL) took longer than \(timeoutText). Check that the address is right and reachable, or raise VLLM_DEFAULT_TIMEOUT.")
     }

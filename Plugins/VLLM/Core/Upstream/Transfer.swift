@@ -73,12 +73,14 @@ final class Transfer: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// libcurl's functions; a transfer exists only once they were opened.
-    private var curl: th_curl_api { th_curl()!.pointee }
+    /// The libcurl of the handle (set by ``makeHandle(_:)``).
+    private var library: CurlLibrary?
 
     /// The easy handle of this request, configured; nil when libcurl cannot make one.
-    func makeHandle() -> UnsafeMutableRawPointer? {
-        let curl = self.curl
+    func makeHandle(_ library: CurlLibrary) -> UnsafeMutableRawPointer? {
+        self.library = library
+        let curl = library.functions
+        let api = library.api
         guard let easy = curl.easy_init!() else { return nil }
         self.easy = easy
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -89,41 +91,43 @@ final class Transfer: @unchecked Sendable {
 
         var ok = true
         func set(_ result: CURLcode) { if result != CURLE_OK { ok = false } }
-        set(th_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buffer))
-        set(th_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-        set(th_curl_easy_setopt_string(easy, CURLOPT_URL, request.url))
-        set(th_curl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_ERRORBUFFER, buffer))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_NOSIGNAL, 1))
+        set(th_curl_easy_setopt_string(api, easy, CURLOPT_URL, request.url))
+        // Only what the library speaks: the HTTP-only build refuses "https" here.
+        set(th_curl_easy_setopt_string(api, easy, CURLOPT_PROTOCOLS_STR, library.protocols))
         // HTTP/1.1 only: cancelling a call closes its connection, which is what makes vLLM
         // abort the generation (an HTTP/2 stream reset would depend on the server).
-        set(th_curl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)))
         // Redirects are reported, not followed (ErrorMapper.response); no decompression
         // (no Accept-Encoding is sent). Proxies come from the environment, as libcurl reads
         // them by default (http_proxy, https_proxy/HTTPS_PROXY, ALL_PROXY, NO_PROXY).
-        set(th_curl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
-        set(th_curl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
-        set(th_curl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, headerList))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_FOLLOWLOCATION, 0))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
+        set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_HTTPHEADER, headerList))
         if let body = request.body {
-            set(th_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count))
+            set(th_curl_easy_setopt_long(api, easy, CURLOPT_POSTFIELDSIZE, body.count))
             // Copied by libcurl; an empty body still needs a valid pointer.
             let bytes = body.isEmpty ? [0] : body
             bytes.withUnsafeBytes { bytes in
-                set(th_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress!)))
+                set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress!)))
             }
         } else {
-            set(th_curl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+            set(th_curl_easy_setopt_long(api, easy, CURLOPT_HTTPGET, 1))
         }
         // A 4 KiB receive buffer instead of 16: a handle per request in flight, and answers
         // (stream events above all) come in small pieces anyway.
-        set(th_curl_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, 4096))
-        set(th_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMilliseconds))
-        if let whole = request.wholeTimeoutMilliseconds { set(th_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, whole)) }
-        if let bundle = request.caBundle { set(th_curl_easy_setopt_string(easy, CURLOPT_CAINFO, bundle)) }
-        set(th_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, transferHeaderCallback))
-        set(th_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
-        set(th_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, transferWriteCallback))
-        set(th_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
-        set(th_curl_easy_setopt_prereq_callback(easy, transferPrereqCallback))
-        set(th_curl_easy_setopt_pointer(easy, CURLOPT_PREREQDATA, me))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_BUFFERSIZE, 4096))
+        set(th_curl_easy_setopt_long(api, easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMilliseconds))
+        if let whole = request.wholeTimeoutMilliseconds { set(th_curl_easy_setopt_long(api, easy, CURLOPT_TIMEOUT_MS, whole)) }
+        // (A CA bundle means https://, which a library without TLS never gets: UpstreamClient.)
+        if let bundle = request.caBundle, library.tls { set(th_curl_easy_setopt_string(api, easy, CURLOPT_CAINFO, bundle)) }
+        set(th_curl_easy_setopt_data_callback(api, easy, CURLOPT_HEADERFUNCTION, transferHeaderCallback))
+        set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_HEADERDATA, me))
+        set(th_curl_easy_setopt_data_callback(api, easy, CURLOPT_WRITEFUNCTION, transferWriteCallback))
+        set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_WRITEDATA, me))
+        set(th_curl_easy_setopt_prereq_callback(api, easy, transferPrereqCallback))
+        set(th_curl_easy_setopt_pointer(api, easy, CURLOPT_PREREQDATA, me))
         return ok ? easy : nil
     }
 
@@ -170,23 +174,23 @@ final class Transfer: @unchecked Sendable {
     func finish(_ ending: Ending) {
         guard !ended else { return }
         ended = true
-        let curl = self.curl
         var outcome: Result<Void, TransportFailure> = .success(())
         switch ending {
         case .curl(let code) where code == CURLE_OK:
             if streaming { sink?.finish() }
         case .curl(let code):
             var osErrno = 0
-            if let easy { _ = th_curl_easy_getinfo_long(easy, CURLINFO_OS_ERRNO, &osErrno) }
+            if let easy, let library { _ = th_curl_easy_getinfo_long(library.api, easy, CURLINFO_OS_ERRNO, &osErrno) }
             let said = errorBuffer.map { String(cString: $0) } ?? ""
-            let detail = said.isEmpty ? curl.easy_strerror!(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)" : said
+            let strerror = library.flatMap { $0.functions.easy_strerror!(code).map { String(cString: $0) } }
+            let detail = said.isEmpty ? strerror ?? "libcurl error \(code.rawValue)" : said
             outcome = .failure(TransportFailure(ending, osErrno: Int32(truncatingIfNeeded: osErrno), detail: detail, connected: connected))
         default:
             outcome = .failure(TransportFailure(ending, connected: connected))
         }
-        if let easy { curl.easy_cleanup!(easy) }
+        if let easy, let library { library.functions.easy_cleanup!(easy) }
         easy = nil
-        if let headerList { curl.slist_free_all!(headerList) }
+        if let headerList, let library { library.functions.slist_free_all!(headerList) }
         headerList = nil
         errorBuffer?.deallocate()
         errorBuffer = nil

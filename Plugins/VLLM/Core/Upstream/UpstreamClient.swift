@@ -11,11 +11,16 @@ package final class UpstreamClient: Sendable {
     package let models: ModelCache
     private let loop = Mutex<CurlLoop?>(nil)
     private let headers: [String]
+    /// Hears at debug level which libcurl was opened and why.
+    private let log: @Sendable (String) -> Void
     /// Error bodies and metrics are small; a generation is bounded by its ``GenerationLimits``.
     static let maxBodyBytes = GenerationLimits.maxBodyBytes
 
-    package init(configuration: VLLMConfiguration) {
+    /// - Parameter log: hears, at debug level, which libcurl the process opened and why (when
+    ///   this client is the first to need one).
+    package init(configuration: VLLMConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
+        self.log = log
         errors = ErrorMapper(configuration: configuration)
         models = ModelCache()
         var headers = ["User-Agent: toolhost-vllm/\(VLLMPluginInfo.version)"]
@@ -29,8 +34,8 @@ package final class UpstreamClient: Sendable {
     private var ready: CurlLoop? {
         loop.withLock { current in
             if let current { return current }
-            guard let curl = th_curl() else { return nil }
-            let made = CurlLoop(curl.pointee, maxConnections: configuration.maxConnections)
+            guard case .success(let library) = CurlLibrary.shared(for: configuration, log: log) else { return nil }
+            let made = CurlLoop(library, maxConnections: configuration.maxConnections)
             current = made
             return made
         }
@@ -117,7 +122,13 @@ package final class UpstreamClient: Sendable {
     ) async throws(UpstreamError) {
         if Task.isCancelled { throw .cancelled }
         guard let loop = ready else {
-            throw UpstreamError(.cannotConnect, message: "The vLLM plugin cannot use libcurl, its HTTP client (\(String(cString: th_curl_load_error()))). Install libcurl 7.80 or later (Debian: apt install libcurl4).")
+            var why = "no libcurl was opened"
+            if case .failure(let error) = CurlLibrary.shared(for: configuration, log: log) { why = error.message }
+            throw UpstreamError(.cannotConnect, message: "The vLLM plugin cannot use libcurl, its HTTP client (\(why)). Install libcurl 7.80 or later (Debian: apt install libcurl4), or check VLLM_LIBCURL.")
+        }
+        // Every request goes to the base URL; without TLS an https:// one cannot be made.
+        if !loop.library.tls, !configuration.baseURL.lowercased().hasPrefix("http://") {
+            throw errors.libraryWithoutTLS(loop.library.shown, cause: "its https:// URL")
         }
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, TransportFailure>, Never>) in
@@ -131,6 +142,11 @@ package final class UpstreamClient: Sendable {
         if case .failure(let failure) = outcome {
             if let failure = transfer.sink?.failure { throw failure }
             if transfer.overflow { throw tooLarge(transfer) }
+            // The URL is http:// (checked above): what a library without TLS refuses then is
+            // an https:// proxy ("not built in"; "unsupported protocol" in other versions).
+            if failure.reason == .curl(CURLE_NOT_BUILT_IN) || failure.reason == .curl(CURLE_UNSUPPORTED_PROTOCOL), !loop.library.tls {
+                throw errors.libraryWithoutTLS(loop.library.shown, cause: "the proxy (\(Redaction.scrub(failure.detail, secret: configuration.apiKey)))")
+            }
             throw errors.transport(failure, phase: phase(transfer))
         }
     }

@@ -1,0 +1,150 @@
+import Foundation
+import TestSupport
+import Testing
+import VLLMDouble
+
+/// The HTTP-only libcurl beside the build's `toolhost` and `libVLLM.so`, which scripts/test
+/// puts there (scripts/libcurl install).
+enum HTTPOnlyLibcurl {
+    static var path: String { ServerProcess.buildDirectory + "/libcurl-http.so.4" }
+    static var installed: Bool { FileManager.default.fileExists(atPath: path) }
+    static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    /// Tests that need it are skipped without it, except under CI=true, where they fail.
+    static var needed: Bool { installed || underCI }
+    static let skipped: Comment = "no libcurl-http.so.4 beside toolhost (scripts/libcurl install .build/debug); under CI=true this fails"
+
+    static func require() throws {
+        try #require(installed, "\(path) is missing: scripts/test puts it there (scripts/libcurl install)")
+    }
+}
+
+/// Which libcurl toolhost's vLLM plugin opens, seen from outside: the libraries mapped into the
+/// toolhost process after a call.
+@Suite struct LibcurlChoiceTests {
+    /// The file names of the libraries mapped into process `pid`.
+    static func mappedLibraries(_ pid: pid_t) throws -> Set<String> {
+        // Read to the end (procfs reports a size of 0, and a read of the file's size falls short).
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(pid)/maps"))
+        defer { try? handle.close() }
+        let maps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var names: Set<String> = []
+        for line in maps.split(separator: "\n") {
+            guard let slash = line.firstIndex(of: "/") else { continue }
+            names.insert(URL(fileURLWithPath: String(line[slash...])).lastPathComponent)
+        }
+        return names
+    }
+
+    /// Libraries that only the system's libcurl brings (OpenSSL, GnuTLS through librtmp).
+    static func tlsLibraries(_ names: Set<String>) -> [String] {
+        names.filter { $0.hasPrefix("libcrypto") || $0.hasPrefix("libssl") || $0.hasPrefix("libgnutls") }.sorted()
+    }
+
+    static func systemLibcurl(_ names: Set<String>) -> [String] {
+        names.filter { $0.hasPrefix("libcurl.so.4") }.sorted()
+    }
+
+    @Test(.enabled(if: HTTPOnlyLibcurl.needed, HTTPOnlyLibcurl.skipped)) func anHTTPServerGetsTheHTTPOnlyLibcurlAndNoTLSLibraries() async throws {
+        try HTTPOnlyLibcurl.require()
+        let session = try await VLLMSession.start(arguments: ["--log-level", "debug"])
+        defer { Task { await session.stop() } }
+        let chat = try await session.chat("which libcurl?", timeout: 20)
+        #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
+
+        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        #expect(mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
+        #expect(Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
+        #expect(Self.tlsLibraries(mapped).isEmpty, "\(mapped.sorted())")
+        let log = session.client.process.stderr
+        #expect(log.contains("libcurl: \(HTTPOnlyLibcurl.path) (7."), "\(log)")
+        #expect(log.contains("HTTP only): nothing needs TLS"), "\(log)")
+    }
+
+    @Test func vllmLibcurlSystemOpensTheSystemLibcurl() async throws {
+        let session = try await VLLMSession.start(settings: ["LIBCURL": "system"], arguments: ["--log-level", "debug"])
+        defer { Task { await session.stop() } }
+        let chat = try await session.chat("the system's, please", timeout: 20)
+        #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
+        let streamed = try await session.chat("streamed", meta: ["progressToken": "p"], timeout: 20)
+        #expect(!streamed.isError, "\(MCPTestClient.text(of: streamed))")
+
+        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        #expect(!Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
+        #expect(!mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
+        #expect(session.client.process.stderr.contains("VLLM_LIBCURL=system"), "\(session.client.process.stderr)")
+    }
+
+    @Test(.enabled(if: HTTPOnlyLibcurl.needed, HTTPOnlyLibcurl.skipped)) func anHTTPProxyWorksWithTheHTTPOnlyLibcurl() async throws {
+        try HTTPOnlyLibcurl.require()
+        let double = try await VLLMDouble.start()
+        defer { Task { try? await double.shutdown() } }
+        let proxy = try TinyProxy()
+        defer { proxy.stop() }
+        let session = try await VLLMSession.start(baseURL: double.baseURL, environment: ProxyTests.environment(["http_proxy": proxy.url]))
+        defer { Task { await session.stop() } }
+
+        let chat = try await session.chat("through the proxy", ["model": "test-model"], timeout: 15)
+        #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
+        #expect(proxy.requestLines.contains("POST \(double.baseURL)/v1/chat/completions HTTP/1.1"), "\(proxy.requestLines)")
+        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        #expect(mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
+        #expect(Self.tlsLibraries(mapped).isEmpty, "\(mapped.sorted())")
+    }
+
+    /// An https:// proxy for http:// URLs needs TLS: the system's libcurl.
+    @Test func anHTTPSProxyGetsTheSystemLibcurl() async throws {
+        let double = try await VLLMDouble.start()
+        defer { Task { try? await double.shutdown() } }
+        let nothing = try FailureTests.closedPortURL().replacingOccurrences(of: "http://", with: "https://")
+        let session = try await VLLMSession.start(
+            baseURL: double.baseURL, arguments: ["--log-level", "debug"], environment: ProxyTests.environment(["http_proxy": nothing]))
+        defer { Task { await session.stop() } }
+        let listed = try await session.call("list_models", timeout: 15)
+        #expect(listed.isError)
+        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        #expect(!Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
+        #expect(session.client.process.stderr.contains("http_proxy is an https:// proxy"), "\(session.client.process.stderr)")
+    }
+
+    /// The HTTP-only libcurl named by VLLM_LIBCURL and an https:// server: a message that says
+    /// what is wrong and what to do, not libcurl's "unsupported protocol".
+    @Test(.enabled(if: HTTPOnlyLibcurl.needed, HTTPOnlyLibcurl.skipped)) func theHTTPOnlyLibcurlRefusesAnHTTPSServerClearly() async throws {
+        try HTTPOnlyLibcurl.require()
+        let url = try FailureTests.closedPortURL().replacingOccurrences(of: "http://", with: "https://")
+        let session = try await VLLMSession.start(baseURL: url, settings: ["LIBCURL": HTTPOnlyLibcurl.path], environment: ProxyTests.environment([:]))
+        defer { Task { await session.stop() } }
+        let listed = try await session.call("list_models", timeout: 15)
+        #expect(listed.isError)
+        let text = MCPTestClient.text(of: listed)
+        #expect(text.contains("needs TLS"), "\(text)")
+        #expect(text.contains("HTTP-only libcurl"), "\(text)")
+        #expect(text.contains("VLLM_LIBCURL=system"), "\(text)")
+    }
+
+    /// A VLLM_LIBCURL that cannot be opened is not replaced by another library silently.
+    @Test func aVLLMLibcurlThatCannotBeOpenedIsReported() async throws {
+        let session = try await VLLMSession.start(settings: ["LIBCURL": "/nonexistent/libcurl-http.so.4"])
+        defer { Task { await session.stop() } }
+        let chat = try await session.chat("hello", timeout: 15)
+        #expect(chat.isError)
+        let text = MCPTestClient.text(of: chat)
+        #expect(text.contains("/nonexistent/libcurl-http.so.4 (VLLM_LIBCURL) cannot be opened"), "\(text)")
+    }
+}
+
+/// `https://` goes to the system's libcurl (OpenSSL), also when libcurl-http.so.4 is installed.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs /usr/bin/openssl"))
+struct LibcurlChoiceTLSTests {
+    @Test func anHTTPSServerGetsTheSystemLibcurl() async throws {
+        let server = try TLSFileServer()
+        defer { server.stop() }
+        let session = try await VLLMSession.start(
+            baseURL: server.url, settings: ["DEFAULT_TIMEOUT": "10", "CA_BUNDLE": server.certificate], environment: ProxyTests.environment([:]))
+        defer { Task { await session.stop() } }
+        let listed = try await session.call("list_models", timeout: 20)
+        #expect(!listed.isError, "\(MCPTestClient.text(of: listed))")
+        let mapped = try LibcurlChoiceTests.mappedLibraries(session.client.process.pid)
+        #expect(!LibcurlChoiceTests.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
+        #expect(!mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
+    }
+}
