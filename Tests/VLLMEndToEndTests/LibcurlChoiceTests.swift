@@ -44,9 +44,12 @@ enum HTTPOnlyLibcurl {
         names.filter { $0.hasPrefix("libcurl.so.4") }.sorted()
     }
 
-    @Test(.enabled(if: HTTPOnlyLibcurl.needed, HTTPOnlyLibcurl.skipped)) func anHTTPServerGetsTheHTTPOnlyLibcurlAndNoTLSLibraries() async throws {
+    /// The same from the built-in plugin (it looks beside `toolhost`) and from `libVLLM.so`
+    /// (beside itself).
+    @Test(.enabled(if: HTTPOnlyLibcurl.needed, HTTPOnlyLibcurl.skipped), arguments: ["vllm", ServerProcess.plugin("VLLM")])
+    func anHTTPServerGetsTheHTTPOnlyLibcurlAndNoTLSLibraries(plugin: String) async throws {
         try HTTPOnlyLibcurl.require()
-        let session = try await VLLMSession.start(arguments: ["--log-level", "debug"])
+        let session = try await VLLMSession.start(arguments: ["--log-level", "debug"], plugin: plugin)
         defer { Task { await session.stop() } }
         let chat = try await session.chat("which libcurl?", timeout: 20)
         #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
