@@ -34,6 +34,9 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
     private let closed = Atomic(false)
     private let multi: UnsafeMutableRawPointer
     private var thread = pthread_t()
+    /// The loop thread's own id, stored by that thread as it starts: ``onLoopThread`` must not
+    /// read `thread`, which `pthread_create` writes while the new thread may already run.
+    private let loopThread = Mutex<pthread_t?>(nil)
     /// Transfers on the multi handle, by their easy handle (loop thread only).
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     /// The most transfers in flight at once since the heap was last trimmed (loop thread only).
@@ -62,6 +65,7 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
         let box = Unmanaged.passRetained(self)
         let made = pthread_create(&thread, nil, { argument in
             let loop = Unmanaged<CurlLoop>.fromOpaque(argument!).takeRetainedValue()
+            loop.loopThread.withLock { $0 = pthread_self() }
             th_curl_name_thread("th-vllm-http")
             loop.run()
             return nil
@@ -69,7 +73,10 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
         precondition(made == 0, "cannot start the vLLM plugin's HTTP thread: \(made)")
     }
 
-    var onLoopThread: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    var onLoopThread: Bool {
+        let me = pthread_self()
+        return loopThread.withLock { $0.map { pthread_equal($0, me) != 0 } ?? false }
+    }
 
     // MARK: - From any thread
 
