@@ -383,6 +383,7 @@ public final class PluginHost: @unchecked Sendable {
 
     /// A call or request was released: shutdown may be waiting for the last one, the reader for
     /// room.
+    ///
     /// The end of a burst (none held now, at least ``trimAfter`` held at once before) gives the
     /// heap's free pages back: the requests', results' and plugins' buffers of hundreds of calls
     /// would otherwise stay resident until the next burst (after 500 pipelined `vllm_chat`
