@@ -27,9 +27,6 @@
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 typedef struct {
     CURLcode (*global_init)(long flags);
@@ -171,13 +168,6 @@ static inline CURLcode th_curl_easy_getinfo_long(const th_curl_api *api, CURL *e
 
 static inline CURLMcode th_curl_multi_setopt_long(const th_curl_api *api, CURLM *multi, CURLMoption option, long value) {
     return api->multi_setopt(multi, option, value);
-}
-
-/* Gives the C library's free memory back to the system (glibc: malloc_trim). */
-static inline void th_curl_trim_heap(void) {
-#if defined(__GLIBC__)
-    malloc_trim(0);
-#endif
 }
 
 /* Names the calling thread (as ps and /proc show it; at most 15 bytes). */

@@ -39,13 +39,8 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
     private let loopThread = Mutex<pthread_t?>(nil)
     /// Transfers on the multi handle, by their easy handle (loop thread only).
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
-    /// The most transfers in flight at once since the heap was last trimmed (loop thread only).
-    private var busiest = 0
     /// Transfers that were cancelled before their `add` was taken (loop thread only).
     private var cancelledEarly: Set<ObjectIdentifier> = []
-
-    /// Transfers in flight at once that make the end of a burst worth a heap trim.
-    private static let trimAfter = 16
 
     /// The libcurl opened (see ``CurlLibrary``) and its functions.
     let library: CurlLibrary
@@ -158,14 +153,9 @@ package final class CurlLoop: TaskExecutor, @unchecked Sendable {
                 end(easy, .curl(code))
             }
             let wait = expireIdle()
+            // (The end of a burst gives the heap back: the host trims when its last call is
+            // released, for every plugin.)
             let busy = queue.withLock { !$0.commands.isEmpty || !$0.jobs.isEmpty || $0.stopping }
-            busiest = max(busiest, active.count)
-            if !busy, active.isEmpty, busiest >= Self.trimAfter {
-                // A burst of requests is over: their buffers (libcurl's, the tasks') go back to
-                // the system instead of staying resident until the next burst.
-                busiest = 0
-                th_curl_trim_heap()
-            }
             _ = curl.multi_poll!(multi, nil, 0, busy ? 0 : wait, nil)
         }
         shutDown()
