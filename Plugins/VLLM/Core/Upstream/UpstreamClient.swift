@@ -13,6 +13,8 @@ package final class UpstreamClient: Sendable {
     private let headers: [String]
     /// Hears at debug level which libcurl was opened and why.
     private let log: @Sendable (String) -> Void
+    /// Whether the base URL needs TLS (every request goes to it).
+    private let needsTLS: Bool
     /// Error bodies and metrics are small; a generation is bounded by its ``GenerationLimits``.
     static let maxBodyBytes = GenerationLimits.maxBodyBytes
 
@@ -21,6 +23,7 @@ package final class UpstreamClient: Sendable {
     package init(configuration: VLLMConfiguration, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
         self.log = log
+        needsTLS = !configuration.baseURL.lowercased().hasPrefix("http://")
         errors = ErrorMapper(configuration: configuration)
         models = ModelCache()
         var headers = ["User-Agent: toolhost-vllm/\(VLLMPluginInfo.version)"]
@@ -127,7 +130,7 @@ package final class UpstreamClient: Sendable {
             throw UpstreamError(.cannotConnect, message: "The vLLM plugin cannot use libcurl, its HTTP client (\(why)). Install libcurl 7.80 or later (Debian: apt install libcurl4), or check VLLM_LIBCURL.")
         }
         // Every request goes to the base URL; without TLS an https:// one cannot be made.
-        if !loop.library.tls, !configuration.baseURL.lowercased().hasPrefix("http://") {
+        if needsTLS, !loop.library.tls {
             throw errors.libraryWithoutTLS(loop.library.shown, cause: "its https:// URL")
         }
         let outcome = await withTaskCancellationHandler {
