@@ -58,10 +58,9 @@ import VLLMDouble
             let session = try await VLLMSession.start(plugin: plugin)
             defer { Task { await session.stop() } }
             _ = try await session.chat("map me")
-            // (cat: Foundation reads a /proc file, which says it is empty, only in part)
-            let maps = try runCommand("/bin/cat", ["/proc/\(session.client.process.pid)/maps"]).stdout
-            #expect(maps.contains("/toolhost"))
-            #expect(maps.contains("/libVLLM.so") == mapsLibrary, "\(plugin)")
+            let mapped = try session.mappedLibraries()
+            #expect(mapped.contains("toolhost"))
+            #expect(mapped.contains("libVLLM.so") == mapsLibrary, "\(plugin)")
         }
     }
 
@@ -71,7 +70,7 @@ import VLLMDouble
         defer { Task { await session.stop() } }
         let result = try await session.chat("from the runner")
         #expect(result[path: "structuredContent", "content"] as? String == "from the runner")
-        let children = try runCommand("/bin/cat", ["/proc/\(session.client.process.pid)/task/\(session.client.process.pid)/children"]).stdout
+        let children = try session.procFile("task/\(session.client.process.pid)/children")
         let runner = try #require(children.split(separator: " ").first.map(String.init))
         let command = try String(contentsOfFile: "/proc/\(runner)/cmdline", encoding: .utf8).split(separator: "\0").map(String.init)
         #expect(command.contains("builtin:vllm"), "\(command)")

@@ -21,20 +21,6 @@ enum HTTPOnlyLibcurl {
 /// Which libcurl toolhost's vLLM plugin opens, seen from outside: the libraries mapped into the
 /// toolhost process after a call.
 @Suite struct LibcurlChoiceTests {
-    /// The file names of the libraries mapped into process `pid`.
-    static func mappedLibraries(_ pid: pid_t) throws -> Set<String> {
-        // Read to the end (procfs reports a size of 0, and a read of the file's size falls short).
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(pid)/maps"))
-        defer { try? handle.close() }
-        let maps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
-        var names: Set<String> = []
-        for line in maps.split(separator: "\n") {
-            guard let slash = line.firstIndex(of: "/") else { continue }
-            names.insert(URL(fileURLWithPath: String(line[slash...])).lastPathComponent)
-        }
-        return names
-    }
-
     /// Libraries that only the system's libcurl brings (OpenSSL, GnuTLS through librtmp).
     static func tlsLibraries(_ names: Set<String>) -> [String] {
         names.filter { $0.hasPrefix("libcrypto") || $0.hasPrefix("libssl") || $0.hasPrefix("libgnutls") }.sorted()
@@ -54,7 +40,7 @@ enum HTTPOnlyLibcurl {
         let chat = try await session.chat("which libcurl?", timeout: 20)
         #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
 
-        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        let mapped = try session.mappedLibraries()
         #expect(mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
         #expect(Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
         #expect(Self.tlsLibraries(mapped).isEmpty, "\(mapped.sorted())")
@@ -71,7 +57,7 @@ enum HTTPOnlyLibcurl {
         let streamed = try await session.chat("streamed", meta: ["progressToken": "p"], timeout: 20)
         #expect(!streamed.isError, "\(MCPTestClient.text(of: streamed))")
 
-        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        let mapped = try session.mappedLibraries()
         #expect(!Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
         #expect(!mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
         #expect(session.client.process.stderr.contains("VLLM_LIBCURL=system"), "\(session.client.process.stderr)")
@@ -89,7 +75,7 @@ enum HTTPOnlyLibcurl {
         let chat = try await session.chat("through the proxy", ["model": "test-model"], timeout: 15)
         #expect(!chat.isError, "\(MCPTestClient.text(of: chat))")
         #expect(proxy.requestLines.contains("POST \(double.baseURL)/v1/chat/completions HTTP/1.1"), "\(proxy.requestLines)")
-        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        let mapped = try session.mappedLibraries()
         #expect(mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
         #expect(Self.tlsLibraries(mapped).isEmpty, "\(mapped.sorted())")
     }
@@ -104,7 +90,7 @@ enum HTTPOnlyLibcurl {
         defer { Task { await session.stop() } }
         let listed = try await session.call("list_models", timeout: 15)
         #expect(listed.isError)
-        let mapped = try Self.mappedLibraries(session.client.process.pid)
+        let mapped = try session.mappedLibraries()
         #expect(!Self.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
         #expect(session.client.process.stderr.contains("http_proxy is an https:// proxy"), "\(session.client.process.stderr)")
     }
@@ -132,22 +118,5 @@ enum HTTPOnlyLibcurl {
         #expect(chat.isError)
         let text = MCPTestClient.text(of: chat)
         #expect(text.contains("/nonexistent/libcurl-http.so.4 (VLLM_LIBCURL) cannot be opened"), "\(text)")
-    }
-}
-
-/// `https://` goes to the system's libcurl (OpenSSL), also when libcurl-http.so.4 is installed.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs /usr/bin/openssl"))
-struct LibcurlChoiceTLSTests {
-    @Test func anHTTPSServerGetsTheSystemLibcurl() async throws {
-        let server = try TLSFileServer()
-        defer { server.stop() }
-        let session = try await VLLMSession.start(
-            baseURL: server.url, settings: ["DEFAULT_TIMEOUT": "10", "CA_BUNDLE": server.certificate], environment: ProxyTests.environment([:]))
-        defer { Task { await session.stop() } }
-        let listed = try await session.call("list_models", timeout: 20)
-        #expect(!listed.isError, "\(MCPTestClient.text(of: listed))")
-        let mapped = try LibcurlChoiceTests.mappedLibraries(session.client.process.pid)
-        #expect(!LibcurlChoiceTests.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
-        #expect(!mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
     }
 }

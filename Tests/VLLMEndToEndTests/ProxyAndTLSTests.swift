@@ -90,6 +90,11 @@ struct TLSTests {
         let listed = try await trusted.call("list_models", timeout: 20)
         #expect(!listed.isError, "\(MCPTestClient.text(of: listed))")
         #expect(MCPTestClient.text(of: listed).contains("tls-model"))
+        // https:// goes to the system's libcurl (OpenSSL), also when libcurl-http.so.4 is
+        // installed beside toolhost.
+        let mapped = try trusted.mappedLibraries()
+        #expect(!LibcurlChoiceTests.systemLibcurl(mapped).isEmpty, "\(mapped.sorted())")
+        #expect(!mapped.contains("libcurl-http.so.4"), "\(mapped.sorted())")
     }
 }
 

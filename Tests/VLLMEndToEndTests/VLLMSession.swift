@@ -126,6 +126,26 @@ struct VLLMSession {
     }
 }
 
+extension VLLMSession {
+    /// A file of the toolhost process's `/proc` folder (`maps`, `task/PID/children`), read to
+    /// its end: procfs reports a size of 0, and a read of the file's size falls short.
+    func procFile(_ name: String) throws -> String {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(client.process.pid)/\(name)"))
+        defer { try? handle.close() }
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    }
+
+    /// The file names of the executable and libraries mapped into the toolhost process.
+    func mappedLibraries() throws -> Set<String> {
+        var names: Set<String> = []
+        for line in try procFile("maps").split(separator: "\n") {
+            guard let slash = line.firstIndex(of: "/") else { continue }
+            names.insert(URL(fileURLWithPath: String(line[slash...])).lastPathComponent)
+        }
+        return names
+    }
+}
+
 extension MCPTestClient {
     /// The `notifications/progress` for `token` received so far.
     func progressNotifications(token: String) -> [JSONDict] {
