@@ -1,4 +1,5 @@
 import CToolHostShims
+import Dispatch
 import Logging
 import Synchronization
 import ToolHostABI
@@ -38,8 +39,12 @@ public final class PluginHost: @unchecked Sendable {
     private let releasedSignal = ConditionLock()
     /// The most calls and requests held at once since the heap was last trimmed.
     private let busiest = Atomic<Int>(0)
+    /// A look at whether the burst is over is scheduled (``released()``).
+    private let trimPending = Atomic<Bool>(false)
     /// Calls held at once that make the end of a burst worth a heap trim.
     static let trimAfter = 16
+    /// How long after none is held the host looks again before it trims.
+    static let trimDelay = 0.1
     private let promptList = PluginList(empty: PromptRegistry.empty) { PromptRegistry.build(plugins: $0) }
     private let resourceList = PluginList(empty: ResourceRegistry.empty) { ResourceRegistry.build(plugins: $0) }
 
@@ -384,18 +389,32 @@ public final class PluginHost: @unchecked Sendable {
     /// A call or request was released: shutdown may be waiting for the last one, the reader for
     /// room.
     ///
-    /// The end of a burst (none held now, at least ``trimAfter`` held at once before) gives the
-    /// heap's free pages back: the requests', results' and plugins' buffers of hundreds of calls
-    /// would otherwise stay resident until the next burst (after 500 pipelined `vllm_chat`
-    /// calls, 10 MB). It costs about a millisecond, once per burst.
+    /// The end of a burst (at least ``trimAfter`` held at once, then none) gives the heap's free
+    /// pages back: the requests', results' and plugins' buffers of hundreds of calls would
+    /// otherwise stay resident until the next burst (after 500 pipelined `vllm_chat` calls,
+    /// 10 MB). A flood of calls also passes through "none held" now and then, between two of
+    /// the client's writes, so the trim waits ``trimDelay`` and happens only if none is held
+    /// then either: at most one trim per ``trimDelay``, about a millisecond each.
     private func released() {
         let remaining = liveCallCount
         busiest.max(remaining + 1, ordering: .relaxed)
         if remaining == 0 {
             releasedSignal.withLock { releasedSignal.broadcast() }
-            if busiest.exchange(0, ordering: .relaxed) >= Self.trimAfter { th_shim_trim_heap() }
+            if busiest.load(ordering: .relaxed) >= Self.trimAfter,
+               trimPending.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.trimDelay) { [weak self] in self?.trimIfQuiet() }
+            }
         }
         tell { $0.callReleased(remaining: remaining) }
+    }
+
+    /// The scheduled look of ``released()``: trims when no call is held; otherwise the burst goes
+    /// on, and the next time none is held schedules another look.
+    private func trimIfQuiet() {
+        trimPending.store(false, ordering: .relaxed)
+        guard liveCallCount == 0 else { return }
+        busiest.store(0, ordering: .relaxed)
+        th_shim_trim_heap()
     }
 
     func requestStarted(_ request: PluginRequest) {
