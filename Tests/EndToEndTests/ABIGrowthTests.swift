@@ -106,10 +106,12 @@ import Testing
             // Pipelined: both are resolved against the list before the rotation.
             let rotate = client.sendRequest("tools/call", ["name": "rotate", "arguments": [:] as JSONDict])
             let stable = client.sendRequest("tools/call", ["name": "stable", "arguments": [:] as JSONDict])
-            let rotated = MCPTestClient.text(of: try client.response(to: rotate)["result"] as? JSONDict ?? [:])
-            let answer = MCPTestClient.text(of: try client.response(to: stable)["result"] as? JSONDict ?? [:])
-            #expect(rotated.hasPrefix("rotate: now generation \(round) (index ok)"), "round \(round): \(rotated)")
-            #expect(answer.hasPrefix("stable: generation") && answer.hasSuffix("(index ok)"), "round \(round): \(answer)")
+            let rotateResponse = try client.response(to: rotate), stableResponse = try client.response(to: stable)
+            let rotated = MCPTestClient.text(of: rotateResponse["result"] as? JSONDict ?? [:])
+            let answer = MCPTestClient.text(of: stableResponse["result"] as? JSONDict ?? [:])
+            // (The whole response in the message: an error answer has no result to show.)
+            #expect(rotated.hasPrefix("rotate: now generation \(round) (index ok)"), "round \(round): \(rotateResponse)")
+            #expect(answer.hasPrefix("stable: generation") && answer.hasSuffix("(index ok)"), "round \(round): \(stableResponse)")
         }
     }
 
